@@ -1,0 +1,207 @@
+// The Workload IR as one TypeScript definition (zod). Types, runtime validation, input defaults and
+// the checked-in JSON Schema (schema/workload.schema.json) all come from here.
+// Shape rules only; rules that relate fields to each other live in ./rules.ts.
+import { z } from "zod";
+
+export const ID_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+
+/** Marks a zod issue so validation maps it to a specific code instead of E_MALFORMED_MANIFEST. */
+const coded = (code: string, message: string) => ({ params: { mvmCode: code }, message });
+
+export const Id = z
+  .string()
+  .refine((s) => ID_PATTERN.test(s), coded("E_INVALID_ID", "must match ^[a-z][a-z0-9-]{0,62}$"));
+
+const U32 = z.number().int().min(0).max(0xffffffff);
+const Port = z.number().int().min(0).max(0xffffffff);
+
+export const LocalPathSource = z.strictObject({
+  kind: z.literal("local_path"),
+  path: z.string(),
+  include: z.array(z.string()).default(["**"]),
+  exclude: z.array(z.string()).default([]),
+});
+export const NixDerivationSource = z.strictObject({ kind: z.literal("nix_derivation"), expr: z.string() });
+export const OciImageSource = z.strictObject({
+  kind: z.literal("oci_image"),
+  reference: z.string(),
+  digest: z.string(),
+});
+export const Source = z.discriminatedUnion("kind", [LocalPathSource, NixDerivationSource, OciImageSource]);
+
+export const NixPackagesImage = z.strictObject({
+  kind: z.literal("nix_packages"),
+  packages: z.array(z.string()),
+});
+export const OciBaseImage = z.strictObject({
+  kind: z.literal("oci_base"),
+  reference: z.string(),
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be a sha256:<64 hex> digest"),
+});
+export const Image = z.discriminatedUnion("kind", [NixPackagesImage, OciBaseImage]);
+
+const StringMap = z.record(z.string(), z.string());
+
+export const CommandEntrypoint = z.strictObject({
+  kind: z.literal("command"),
+  command: z.array(z.string()).min(1, "a command needs at least argv[0]"),
+  working_dir: z.string().default("/app"),
+  env: StringMap.default({}),
+});
+export const FunctionEntrypoint = z.strictObject({
+  kind: z.literal("function"),
+  // A plain string so that an unknown language gets its own code (E_UNSUPPORTED_LANGUAGE).
+  language: z.string(),
+  module: z.string().min(1),
+  function: z.string().min(1),
+  format: z.enum(["json", "msgpack"]).default("json"),
+  working_dir: z.string().default("/app"),
+  env: StringMap.default({}),
+  primary: z.boolean().default(false),
+  args_schema: z.record(z.string(), z.unknown()).optional(),
+  return_schema: z.record(z.string(), z.unknown()).optional(),
+  extra_imports: z.array(z.string()).optional(),
+  concurrency: U32.optional(),
+});
+export const Entrypoint = z.discriminatedUnion("kind", [CommandEntrypoint, FunctionEntrypoint]);
+
+export const SecretMount = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("env"), var: z.string() }),
+  z.strictObject({ kind: z.literal("file"), path: z.string() }),
+]);
+export const SecretRef = z.strictObject({
+  name: z.string().min(1),
+  mount: SecretMount,
+  auth_type: z.enum(["bearer", "basic", "hmac", "sigv4"]).default("bearer"),
+  allowed_hosts: z.array(z.string()).default([]),
+  sigv4: z
+    .strictObject({ access_key_id: z.string(), region: z.string(), service: z.string() })
+    .nullable()
+    .default(null),
+});
+export const EnvValue = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("literal"), value: z.string() }),
+  z.strictObject({ kind: z.literal("secret_ref"), ref: SecretRef }),
+]);
+
+export const Dependencies = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("python"), lockfile: z.string().min(1), tool: z.enum(["uv", "pip_tools"]).default("uv") }),
+  z.strictObject({ kind: z.literal("node"), lockfile: z.string().min(1), tool: z.enum(["npm", "pnpm", "yarn"]).default("npm") }),
+  z.strictObject({ kind: z.literal("none") }),
+]);
+
+export const HookCmd = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("shell"), line: z.string().min(1) }),
+  z.strictObject({ kind: z.literal("argv"), argv: z.array(z.string()).min(1) }),
+]);
+export const HOOK_PHASES = ["before_build", "before_start", "after_start", "before_stop"] as const;
+export type HookPhase = (typeof HOOK_PHASES)[number];
+export const Hooks = z.strictObject({
+  before_build: z.array(HookCmd).optional(),
+  before_start: z.array(HookCmd).optional(),
+  after_start: z.array(HookCmd).optional(),
+  before_stop: z.array(HookCmd).optional(),
+});
+
+export const PortForward = z.strictObject({
+  mapping_id: z.string(),
+  proto: z.enum(["tcp", "udp"]).default("tcp"),
+  host_addr: z.string().default("127.0.0.1"),
+  host: Port,
+  guest_addr: z.string().default("127.0.0.1"),
+  guest: Port,
+  transform: z.enum(["opaque", "http", "tls"]).default("opaque"),
+  tls_secret: z.string().optional(),
+});
+export const HostPort = z.strictObject({ host: z.string(), port: Port });
+export const Dns = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("none") }),
+  z.strictObject({ kind: z.literal("system") }),
+  z.strictObject({ kind: z.literal("resolver"), host: z.string(), port: Port.default(53) }),
+]);
+export const Network = z.strictObject({
+  mode: z.enum(["none", "bridge", "host"]),
+  ports: z.array(PortForward).default([]),
+  egress: z.strictObject({ allowlist: z.array(HostPort) }).optional(),
+  peers: z.array(Id).optional(),
+  dns: Dns.optional(),
+});
+
+export const Resources = z.strictObject({
+  cpu_cores: U32.default(1),
+  memory_mb: U32.default(256),
+  rootfs_size_mb: U32.default(512),
+});
+
+export const Mount = z.strictObject({
+  target: z.string().min(1),
+  source: z.discriminatedUnion("kind", [
+    z.strictObject({ kind: z.literal("volume"), name: Id }),
+    z.strictObject({ kind: z.literal("host_path"), path: z.string().min(1) }),
+    z.strictObject({ kind: z.literal("tmpfs"), size_mb: U32 }),
+  ]),
+  mode: z.enum(["ro", "rw"]).default("ro"),
+});
+export const Volume = z.strictObject({ name: Id, size_mb: U32, persist: z.boolean().default(false) });
+
+/** An addon attached to an app. Addons contribute hooks that run before the app's own. */
+export const AddonUse = z.strictObject({ name: Id, hooks: Hooks.default({}) });
+
+export const FileEntry = z.strictObject({
+  path: z.string().min(1),
+  bytes_b64: z.string(),
+  mode: z
+    .string()
+    .regex(/^0[0-7]{3}$/, 'must be an octal mode string like "0644"')
+    .optional(),
+});
+
+export const App = z.strictObject({
+  name: Id,
+  source: Source,
+  image: Image,
+  entrypoints: z.array(Entrypoint),
+  env: z.record(z.string(), EnvValue).default({}),
+  mounts: z.array(Mount).default([]),
+  network: Network.nullable().default(null),
+  resources: Resources.default({ cpu_cores: 1, memory_mb: 256, rootfs_size_mb: 512 }),
+  dependencies: Dependencies.nullable().default(null),
+  threat_tier: z.enum(["untrusted", "trusted"]).default("untrusted"),
+  addons: z.array(AddonUse).default([]),
+  hooks: Hooks.default({}),
+  files: z.array(FileEntry).default([]),
+});
+
+export const Workload = z.strictObject({
+  schema_version: z.string(),
+  id: Id,
+  apps: z.array(App),
+  volumes: z.array(Volume).default([]),
+  extensions: z.record(z.string(), z.unknown()).default({}),
+});
+
+export type Workload = z.output<typeof Workload>;
+export type WorkloadInput = z.input<typeof Workload>;
+export type App = z.output<typeof App>;
+export type Source = z.output<typeof Source>;
+export type LocalPathSource = z.output<typeof LocalPathSource>;
+export type Image = z.output<typeof Image>;
+export type Entrypoint = z.output<typeof Entrypoint>;
+export type FunctionEntrypoint = z.output<typeof FunctionEntrypoint>;
+export type CommandEntrypoint = z.output<typeof CommandEntrypoint>;
+export type EnvValue = z.output<typeof EnvValue>;
+export type SecretRef = z.output<typeof SecretRef>;
+export type Dependencies = z.output<typeof Dependencies>;
+export type HookCmd = z.output<typeof HookCmd>;
+export type Hooks = z.output<typeof Hooks>;
+export type Network = z.output<typeof Network>;
+export type PortForward = z.output<typeof PortForward>;
+export type Resources = z.output<typeof Resources>;
+export type Mount = z.output<typeof Mount>;
+export type Volume = z.output<typeof Volume>;
+export type AddonUse = z.output<typeof AddonUse>;
+export type FileEntry = z.output<typeof FileEntry>;
+
+export const SCHEMA_VERSION = "0.1";
+export const SUPPORTED_MAJOR = 0;
+export const MAX_MINOR = 2;
