@@ -1,0 +1,165 @@
+// The explicit table from Nix attribute names (what the IR's nix_packages image names) to the
+// Debian bookworm packages the debian backend installs instead. Nothing is guessed: an attribute
+// that is not in this table is an error that lists the ones that are, and a version the suite
+// does not carry is substituted only with a warning naming both versions (or refused, --strict).
+import { MvmError } from "@mvm/ir";
+
+export const DEBIAN_SUITE = "bookworm";
+
+/** Python and Node versions bookworm ships; versioned attributes are compared against these. */
+export const SUITE_PYTHON = "3.11";
+export const SUITE_NODE = "18";
+
+/** Plain attributes: one Nix attribute -> the Debian packages that provide it. */
+const PLAIN: Record<string, string[]> = {
+  bash: ["bash"],
+  binutils: ["binutils"],
+  busybox: ["busybox"],
+  cacert: ["ca-certificates"],
+  cmake: ["cmake"],
+  coreutils: ["coreutils"],
+  curl: ["curl"],
+  diffutils: ["diffutils"],
+  file: ["file"],
+  findutils: ["findutils"],
+  gawk: ["gawk"],
+  gcc: ["gcc", "libc6-dev"],
+  git: ["git"],
+  gnugrep: ["grep"],
+  gnumake: ["make"],
+  gnupg: ["gnupg"],
+  gnused: ["sed"],
+  gnutar: ["tar"],
+  gzip: ["gzip"],
+  iproute2: ["iproute2"],
+  jq: ["jq"],
+  less: ["less"],
+  nodejs: ["nodejs"],
+  openssh: ["openssh-client"],
+  openssl: ["openssl"],
+  "pkg-config": ["pkg-config"],
+  procps: ["procps"],
+  python3: ["python3"],
+  ripgrep: ["ripgrep"],
+  rsync: ["rsync"],
+  sqlite: ["sqlite3"],
+  strace: ["strace"],
+  tzdata: ["tzdata"],
+  unzip: ["unzip"],
+  "util-linux": ["util-linux"],
+  wget: ["wget"],
+  which: ["debianutils"],
+  xz: ["xz-utils"],
+  zip: ["zip"],
+  zstd: ["zstd"],
+};
+
+/**
+ * Attributes that are known but that bookworm does not package. uv is one: it is not in Debian
+ * 12, and substituting pip would hand the workload a different tool under the same name. Locked
+ * Python dependencies are installed at build time without uv (docs/build.md), so uv is rarely
+ * needed inside the guest; asking for it is an error with that explanation.
+ */
+const UNAVAILABLE: Record<string, string> = {
+  uv: "uv is not packaged in Debian bookworm; locked Python dependencies are installed at build time without it — drop uv from the image packages, or build with --backend nix",
+};
+
+const PYTHON_ATTR = /^python3(\d{1,2})$/;
+const NODE_ATTR = /^nodejs_(\d{2})$/;
+
+export interface PackageResolution {
+  requested: string;
+  /** The Debian package recorded as the provider (the first one installed for it). */
+  provided: string;
+  debs: string[];
+  /** The version the user asked for, when the attribute names one ("3.12", "22"). */
+  requestedVersion?: string;
+  /** The version family the suite ships for it ("3.11", "18"). */
+  suiteVersion?: string;
+  substituted: boolean;
+}
+
+/** Every attribute name the table knows, for error messages and docs. */
+export function knownAttributes(): string[] {
+  return [
+    ...Object.keys(PLAIN),
+    "python3<minor> (python38 … python314)",
+    "nodejs_<major> (nodejs_18, nodejs_20, nodejs_22, …)",
+  ].sort();
+}
+
+function resolveOne(attr: string): PackageResolution {
+  const py = PYTHON_ATTR.exec(attr);
+  if (py) {
+    const requestedVersion = `3.${py[1]}`;
+    return {
+      requested: attr,
+      provided: "python3",
+      debs: ["python3"],
+      requestedVersion,
+      suiteVersion: SUITE_PYTHON,
+      substituted: requestedVersion !== SUITE_PYTHON,
+    };
+  }
+  const node = NODE_ATTR.exec(attr);
+  if (node) {
+    const requestedVersion = String(Number(node[1]));
+    return {
+      requested: attr,
+      provided: "nodejs",
+      debs: ["nodejs"],
+      requestedVersion,
+      suiteVersion: SUITE_NODE,
+      substituted: requestedVersion !== SUITE_NODE,
+    };
+  }
+  const debs = PLAIN[attr];
+  if (debs) {
+    return { requested: attr, provided: debs[0] as string, debs, substituted: false };
+  }
+  const why = UNAVAILABLE[attr];
+  if (why) {
+    throw new MvmError("E_PACKAGE_UNKNOWN", `package "${attr}": ${why}`, { path: ".image.packages" });
+  }
+  throw new MvmError(
+    "E_PACKAGE_UNKNOWN",
+    `package "${attr}" has no Debian ${DEBIAN_SUITE} mapping; known attributes: ${knownAttributes().join(", ")}`,
+    { path: ".image.packages" },
+  );
+}
+
+export interface ResolveOutcome {
+  resolutions: PackageResolution[];
+  /** Debian packages to install, sorted and deduplicated. */
+  debs: string[];
+  /** One warning per substitution, naming both versions. */
+  warnings: string[];
+}
+
+/**
+ * Resolves the image's Nix attributes. `implicit` names runtime needs (the language runner's
+ * interpreter) added when the user did not list a provider for them.
+ */
+export function resolvePackages(
+  attrs: string[],
+  opts: { strict?: boolean; implicit?: string[] } = {},
+): ResolveOutcome {
+  const resolutions = attrs.map(resolveOne);
+  for (const need of opts.implicit ?? []) {
+    if (!resolutions.some((r) => r.provided === need)) {
+      resolutions.push({ requested: `${need} (runner)`, provided: need, debs: [need], substituted: false });
+    }
+  }
+  const warnings: string[] = [];
+  for (const r of resolutions.filter((x) => x.substituted)) {
+    const text = `${r.requested} requests ${r.provided} ${r.requestedVersion}, but Debian ${DEBIAN_SUITE} provides ${r.suiteVersion}: substituted ${r.requestedVersion} -> ${r.suiteVersion}`;
+    if (opts.strict) {
+      throw new MvmError("E_PACKAGE_SUBSTITUTED_STRICT", `${text} (refused: --strict)`, {
+        path: ".image.packages",
+      });
+    }
+    warnings.push(text);
+  }
+  const debs = [...new Set(resolutions.flatMap((r) => r.debs))].sort();
+  return { resolutions, debs, warnings };
+}
