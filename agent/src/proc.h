@@ -1,0 +1,31 @@
+/* Starting children: argv + explicit environment, own process group, piped stdio. */
+#ifndef MVM_PROC_H
+#define MVM_PROC_H
+
+#include <sys/types.h>
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+typedef struct {
+    char *const *argv;
+    char *const *envp;   /* the complete environment; PATH inside it is used for lookup */
+    const char *cwd;     /* NULL: inherit */
+    int pipe_stdin;      /* else /dev/null */
+    int pipe_output;     /* else inherit stdout/stderr (the console) */
+} spawn_opts;
+
+typedef struct {
+    pid_t pid;
+    int in_fd, out_fd, err_fd; /* -1 when not piped; parent ends are non-blocking */
+} spawn_result;
+
+/* Returns 0, or -1 with errno set to why exec failed (ENOENT for a missing program). The child
+ * runs in its own process group so a timeout can kill everything it started. */
+int spawn(const spawn_opts *o, spawn_result *r);
+
+/* Builds a fresh environment vector: PATH default, then each "K=V" list in order (later wins).
+ * lists is NULL-terminated; each list is NULL-terminated. Free with envv_free. */
+char **envv_build(char **const *lists);
+void envv_free(char **v);
+
+#endif
