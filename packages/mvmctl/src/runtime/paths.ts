@@ -1,0 +1,35 @@
+// Where the runtime keeps things under $MVM_HOME (docs/architecture.md, "Instances").
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+
+export function mvmHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.MVM_HOME ? resolve(env.MVM_HOME) : join(homedir(), ".mvm");
+}
+
+export function instancesDir(home: string): string {
+  return join(home, "instances");
+}
+
+export interface InstancePaths {
+  dir: string;
+  state: string;
+  consoleLog: string;
+  agentSocket: string;
+  qmpSocket: string;
+  /** QEMU's own stderr: argument errors, KVM failures, "terminating on signal". */
+  vmmLog: string;
+  secrets: string;
+}
+
+export function instancePaths(home: string, name: string): InstancePaths {
+  const dir = join(instancesDir(home), name);
+  return {
+    dir,
+    state: join(dir, "state.json"),
+    consoleLog: join(dir, "console.log"),
+    agentSocket: join(dir, "agent.sock"),
+    qmpSocket: join(dir, "qmp.sock"),
+    vmmLog: join(dir, "vmm.log"),
+    secrets: join(dir, "secrets.json"),
+  };
+}
