@@ -7,3 +7,4 @@ export * from "./schema.js";
 export * from "./serialize.js";
 export * from "./validate.js";
 export * from "./workload.js";
+export * from "./recording.js";

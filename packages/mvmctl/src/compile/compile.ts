@@ -1,0 +1,94 @@
+// The compile stage: any input -> validated Workload IR -> staged directory or deterministic .tgz.
+import path from "node:path";
+import { canonicalJson, type Diagnostic, irHash, MvmError, type Workload, workloadCanonicalJson } from "@mvm/ir";
+import type { Reporter } from "../cli/reporter.js";
+import { analyze, failOnErrors } from "./analyze.js";
+import { renderFlake, mvmFlakeUrl, nixpkgsUrl } from "./flake.js";
+import { checkFunctions } from "./functions.js";
+import { type CompileInput, readCompileInput } from "./input.js";
+import { buildLaunch } from "./launch.js";
+import { checkLockfile } from "./lockfiles.js";
+import { outputTree } from "./output-tree.js";
+import { collectSource } from "./source-bundle.js";
+import { isArchivePath, writeArchive } from "./write-archive.js";
+import { writeDirectory } from "./write-directory.js";
+
+export interface CompileOptions {
+  entry?: string;
+  fromIr?: string;
+  fromRecording?: string;
+  /** Output directory, or a .tgz / .tar.gz path. Default ./out. */
+  out?: string;
+  cwd?: string;
+  reporter: Reporter;
+  /** Runs a record-mode script (spawned on the host). Injected so compile stays testable. */
+  runRecordScript?: (input: CompileInput, reporter: Reporter) => Promise<CompileInput>;
+}
+
+export interface CompileResult {
+  ir: Workload;
+  irHash: string;
+  out: string;
+  outKind: "directory" | "archive";
+  files: string[];
+  diagnostics: Diagnostic[];
+}
+
+export async function compile(opts: CompileOptions): Promise<CompileResult> {
+  const cwd = opts.cwd ?? process.cwd();
+  const t0 = performance.now();
+  const r = opts.reporter;
+  r.stageStart("compile");
+  let input = await readCompileInput({ entry: opts.entry, fromIr: opts.fromIr, fromRecording: opts.fromRecording, cwd });
+  r.step(`reading ${input.file} (${input.kind})`);
+  let analysis = await analyze(input);
+  if (analysis.recordMode) {
+    if (!opts.runRecordScript) {
+      throw new MvmError("E_NO_DECLARATION", `${input.file} has no mvm.app declaration`, { location: { file: input.file } });
+    }
+    input = await opts.runRecordScript(input, r);
+    analysis = await analyze(input);
+  }
+  failOnErrors(analysis.diagnostics, `compile of ${input.file}`);
+  const w = analysis.workload!;
+  const diagnostics = [...analysis.diagnostics];
+  const app = w.apps[0]!;
+  if (app.source.kind !== "local_path") throw new MvmError("E_SOURCE_KIND_DEFERRED", "only local_path sources are supported");
+
+  const out = path.resolve(cwd, opts.out ?? "out");
+  const archive = isArchivePath(out);
+  const root = path.resolve(input.baseDir, app.source.path);
+  r.step(`bundling source ${path.relative(cwd, root) || "."}`);
+  const bundle = await collectSource({
+    root,
+    include: app.source.include,
+    exclude: app.source.exclude,
+    skip: [out],
+    irPath: ".apps[0].source",
+  });
+  const fnCheck = await checkFunctions(app, bundle, ".apps[0]");
+  const lockDiags = await checkLockfile(app.dependencies, bundle, ".apps[0].dependencies");
+  const sourceDiags = [...fnCheck.diagnostics, ...lockDiags].map((d) => (d.location ? d : { ...d, location: { file: input.file } }));
+  failOnErrors(sourceDiags, `compile of ${input.file}`);
+  for (const d of diagnostics) if (d.severity === "warning") r.warn(`[${d.code}] ${d.detail}`);
+
+  const launch = buildLaunch(w, bundle, fnCheck.signatures);
+  const files = {
+    "workload.json": workloadCanonicalJson(w),
+    "launch.json": canonicalJson(launch),
+    "flake.nix": renderFlake({ workloadId: w.id, mvmUrl: mvmFlakeUrl(), nixpkgsUrl: nixpkgsUrl() }),
+  };
+  const tree = outputTree(files, bundle.entries);
+  r.step(`writing ${archive ? "archive" : "directory"} ${path.relative(cwd, out) || out}`);
+  if (archive) await writeArchive(tree, out);
+  else await writeDirectory(tree, out);
+  r.stageEnd("compile", performance.now() - t0);
+  return {
+    ir: w,
+    irHash: irHash(w),
+    out,
+    outKind: archive ? "archive" : "directory",
+    files: tree.map((e) => e.path),
+    diagnostics,
+  };
+}
