@@ -6,7 +6,7 @@ import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { MvmError } from "@mvm/ir";
 import { cacheDir } from "./cache-dir.js";
-import { sha256File } from "./canonical-json.js";
+import { sha256File } from "./file-hash.js";
 import { runOk } from "./exec.js";
 import { KERNEL_PIN } from "./kernel-pin.js";
 

@@ -2,13 +2,8 @@
 // launch.json is produced by compile; build only reads the keys it needs, loosely typed, so that
 // a field added later by compile does not break older builds.
 
-export interface Reporter {
-  stageStart(name: string): void;
-  step(message: string): void;
-  log(message: string): void;
-  warn(message: string): void;
-  stageEnd(name: string, durationMs: number): void;
-}
+export type { Reporter } from "../cli/reporter.js";
+import type { Reporter } from "../cli/reporter.js";
 
 export type HookCmd = { kind: "shell"; line: string } | { kind: "argv"; argv: string[] };
 export type HookPhase = "before_build" | "before_start" | "after_start" | "before_stop";

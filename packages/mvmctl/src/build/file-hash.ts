@@ -1,0 +1,13 @@
+// Streaming sha256 of a file (kernel packages and rootfs images are too big to read at once).
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+
+export function sha256File(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash("sha256");
+    createReadStream(path)
+      .on("data", (c) => h.update(c))
+      .on("error", reject)
+      .on("end", () => resolve(h.digest("hex")));
+  });
+}
