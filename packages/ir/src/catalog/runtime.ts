@@ -1,3 +1,104 @@
 import type { CodeRow } from "./row.js";
 
-export const runtimeCodes = {} satisfies Record<string, CodeRow>;
+export const runtimeCodes = {
+  E_INSTANCE_NOT_FOUND: {
+    summary: "No instance has that name.",
+    hint: "list instances with `mvmctl ps`",
+    exit: 1,
+  },
+  E_INSTANCE_EXISTS: {
+    summary: "An instance with that name already exists.",
+    hint: "stop it with `mvmctl down <name>` or pick another --name",
+    exit: 1,
+  },
+  E_INSTANCE_NAME_INVALID: {
+    summary: "The instance name is not allowed.",
+    hint: "use 1-63 characters: lowercase letters, digits, '.', '_' or '-'",
+    exit: 2,
+  },
+  E_INSTANCE_STATE_CORRUPT: {
+    summary: "An instance's state.json cannot be read.",
+    hint: "remove the instance with `mvmctl down <name>`",
+    exit: 1,
+  },
+  E_INSTANCE_NOT_RUNNING: {
+    summary: "The instance is not running (its VM failed or exited).",
+    hint: "see `mvmctl logs <name>`, then clean up with `mvmctl down <name>`",
+    exit: 1,
+  },
+  E_INSTANCE_PATH_TOO_LONG: {
+    summary: "An instance socket path exceeds the unix socket limit (107 bytes).",
+    hint: "use a shorter MVM_HOME or instance name",
+    exit: 1,
+  },
+  E_IMAGE_NOT_FOUND: {
+    summary: "No image in the store matches the compiled dir, workload id or digest.",
+    hint: "build it with `mvmctl build <compiled dir>`",
+    exit: 1,
+  },
+  E_IMAGE_AMBIGUOUS: {
+    summary: "A digest prefix matches more than one image.",
+    hint: "give more digits of the digest",
+    exit: 1,
+  },
+  E_IMAGE_CORRUPT: {
+    summary: "An image in the store is missing a file.",
+    hint: "rebuild it with `mvmctl build --force <compiled dir>`",
+    exit: 1,
+  },
+  E_VMM_NOT_FOUND: {
+    summary: "The VMM binary (qemu-system-x86_64) is not installed.",
+    hint: "install qemu-system-x86 or set MVM_QEMU=<path>",
+    exit: 1,
+  },
+  E_VMM_UNSUPPORTED: {
+    summary: "The requested VMM is not available.",
+    hint: "use --vmm qemu",
+    exit: 2,
+  },
+  E_KVM_UNAVAILABLE: {
+    summary: "--accel kvm was requested but KVM cannot run a guest on this host.",
+    hint: "drop --accel kvm to use TCG, or fix /dev/kvm access",
+    exit: 1,
+  },
+  E_NETWORK_MODE_UNSUPPORTED: {
+    summary: "The workload's network mode is not supported by this runtime yet.",
+    hint: "use network mode \"none\" until bridge/host networking lands",
+    exit: 1,
+  },
+  E_BOOT_FAILED: {
+    summary: "The microVM did not boot to a working agent.",
+    hint: "see `mvmctl logs <name>`; remove it with `mvmctl down <name>`",
+    exit: 1,
+  },
+  E_NOT_READY: {
+    summary: "The workload did not become ready (a boot hook failed or after_start never passed).",
+    hint: "fix the named hook, then `mvmctl down <name>` and `mvmctl up` again",
+    exit: 1,
+  },
+  E_INVOKE_TIMEOUT: {
+    summary: "The call did not finish within its timeout; it was stopped.",
+    hint: "raise --timeout or make the function faster",
+    exit: 124,
+  },
+  E_WRAPPER_CRASHED: {
+    summary: "The runner process died from a signal (for example out of memory).",
+    hint: "check `mvmctl logs <name>` and the workload's memory_mb",
+    exit: 137,
+  },
+  E_USER_EXCEPTION: {
+    summary: "The function raised an exception.",
+    hint: "its kind and message are shown; fix the function or its input",
+    exit: 1,
+  },
+  E_INVOKE_FAILED: {
+    summary: "The call failed without a result or an error envelope.",
+    hint: "see the runner's stderr above and `mvmctl logs <name>`",
+    exit: 1,
+  },
+  E_UNSUPPORTED: {
+    summary: "The operation is not supported by this VMM driver yet.",
+    hint: "use `mvmctl up` to boot the image",
+    exit: 1,
+  },
+} satisfies Record<string, CodeRow>;
