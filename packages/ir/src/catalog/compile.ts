@@ -118,6 +118,26 @@ export const compileCodes = {
     hint: "set MVM_SDK_MODE to record or live (or leave it unset for record)",
     exit: 2,
   },
+  E_SECRET_NAME_INVALID: {
+    summary: "a secret name is not valid",
+    hint: "use lowercase letters, digits, '.', '_' and '-'",
+    exit: 2,
+  },
+  E_SECRET_EMPTY: {
+    summary: "no secret value was given",
+    hint: "pipe the value on stdin or type it at the prompt",
+    exit: 2,
+  },
+  E_SECRET_TOO_LARGE: {
+    summary: "the secret value is larger than the store accepts (64 KiB)",
+    hint: "store a reference to a file instead",
+    exit: 1,
+  },
+  E_SECRET_NOT_FOUND: {
+    summary: "no secret with that name is stored",
+    hint: "mvmctl secret ls lists the stored names",
+    exit: 1,
+  },
   E_USAGE: {
     summary: "the command line is not valid",
     hint: "see mvmctl <verb> --help",

@@ -1,0 +1,130 @@
+// `mvmctl doctor`: what this host can do, as data. Each check is ok, warn or fail with a hint; only
+// a failing required check makes doctor exit non-zero.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, stat, statfs } from "node:fs/promises";
+import { join } from "node:path";
+import { isMvmError } from "@mvm/ir";
+import { agentDir } from "../build/agent-artifacts.js";
+import { findOnPath, resolvePython, resolveTsRunner } from "../compile/record/resolve-runner.js";
+import { mvmHome } from "../runtime/paths.js";
+import { probeKvm } from "../runtime/vmm/kvm-probe.js";
+
+export type CheckStatus = "ok" | "warn" | "fail";
+
+export interface Check {
+  section: "Tools" | "Store" | "Security";
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  hint?: string;
+  required: boolean;
+}
+
+function version(cmd: string, args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: 5000 }, (err, stdout, stderr) => {
+      if (err) return resolve(undefined);
+      resolve(`${stdout}${stderr}`.split("\n").find((l) => l.trim())?.trim());
+    });
+  });
+}
+
+async function tool(name: string, bin: string, versionArgs: string[], required: boolean, hint: string, env: NodeJS.ProcessEnv): Promise<Check> {
+  const p = findOnPath(bin, env);
+  if (!p) return { section: "Tools", name, status: required ? "fail" : "warn", detail: `${bin} not found on PATH`, hint, required };
+  const v = versionArgs.length ? await version(p, versionArgs) : undefined;
+  return { section: "Tools", name, status: "ok", detail: v ? `${p} (${v})` : p, required };
+}
+
+export async function runChecks(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<Check[]> {
+  const checks: Check[] = [];
+  const apt = (pkg: string) => `apt-get install -y ${pkg}`;
+  const qemu = findOnPath("qemu-system-x86_64", env);
+  checks.push(await tool("qemu", "qemu-system-x86_64", ["--version"], true, apt("qemu-system-x86"), env));
+  if (qemu) {
+    const home = mvmHome(env);
+    const r = await probeKvm({ qemu, cacheDir: join(home, "cache"), fresh: true, timeoutMs: 5000 });
+    checks.push(
+      r.usable
+        ? { section: "Tools", name: "kvm", status: "ok", detail: "KVM runs guests here: accel kvm", required: false }
+        : {
+            section: "Tools",
+            name: "kvm",
+            status: "warn",
+            detail: `KVM cannot run a guest here (${r.reason ?? "probe failed"}): QEMU will use TCG, boots take seconds`,
+            hint: existsSync("/dev/kvm") ? "enable nested virtualisation / check /dev/kvm permissions" : "load kvm_intel or kvm_amd, or run on a host with virtualisation",
+            required: false,
+          },
+      );
+  }
+  checks.push(await tool("mmdebstrap", "mmdebstrap", ["--version"], true, apt("mmdebstrap"), env));
+  checks.push(await tool("mkfs.ext4", "mkfs.ext4", ["-V"], true, apt("e2fsprogs"), env));
+  checks.push(await tool("cpio", "cpio", ["--version"], true, apt("cpio"), env));
+  checks.push(await tool("nix", "nix", ["--version"], false, "optional: the Nix backend builds the compiled flake.nix when nixpkgs is reachable", env));
+  const agentBin = join(agentDir(), "build", "mvm-agent");
+  if (existsSync(agentBin)) {
+    checks.push({ section: "Tools", name: "agent", status: "ok", detail: `guest agent built at ${agentBin}`, required: false });
+  } else {
+    checks.push(await tool("musl-gcc", "musl-gcc", [], true, `${apt("musl-tools")} (builds the guest agent)`, env));
+  }
+  try {
+    const r = resolveTsRunner(cwd, env);
+    checks.push({ section: "Tools", name: "typescript runner", status: "ok", detail: `${r.command} (${r.source})`, required: false });
+  } catch (e) {
+    checks.push({
+      section: "Tools",
+      name: "typescript runner",
+      status: "warn",
+      detail: "no tsx, bun or deno: record-mode TypeScript scripts cannot run",
+      hint: isMvmError(e) ? e.hint : undefined,
+      required: false,
+    });
+  }
+  try {
+    const py = resolvePython(env);
+    checks.push({ section: "Tools", name: "python3", status: "ok", detail: `${py.command} (${(await version(py.command, ["--version"])) ?? "?"})`, required: false });
+  } catch {
+    checks.push({ section: "Tools", name: "python3", status: "warn", detail: "python3 not found: record-mode Python scripts cannot run", hint: "install python3 or set MVM_PYTHON", required: false });
+  }
+  checks.push(...(await storeChecks(env)));
+  return checks;
+}
+
+async function storeChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
+  const home = mvmHome(env);
+  const out: Check[] = [];
+  try {
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    const st = await stat(home);
+    const mode = st.mode & 0o777;
+    out.push(
+      mode & 0o077
+        ? { section: "Store", name: "MVM_HOME", status: "warn", detail: `${home} is mode ${mode.toString(8).padStart(4, "0")}; other users can read instance state`, hint: `chmod 700 ${home}`, required: false }
+        : { section: "Store", name: "MVM_HOME", status: "ok", detail: `${home} (mode 0700)`, required: true },
+    );
+    const fs = await statfs(home);
+    const freeGiB = (fs.bavail * fs.bsize) / 2 ** 30;
+    out.push({
+      section: "Store",
+      name: "free disk",
+      status: freeGiB < 2 ? "warn" : "ok",
+      detail: `${freeGiB.toFixed(1)} GiB free under ${home}`,
+      ...(freeGiB < 2 ? { hint: "an image needs ~0.5-1 GiB while building" } : {}),
+      required: false,
+    });
+    const secrets = join(home, "secrets");
+    if (existsSync(secrets)) {
+      const sm = (await stat(secrets)).mode & 0o777;
+      out.push(
+        sm === 0o700
+          ? { section: "Security", name: "secret store", status: "ok", detail: `${secrets} (mode 0700)`, required: true }
+          : { section: "Security", name: "secret store", status: "fail", detail: `${secrets} is mode ${sm.toString(8)}`, hint: `chmod 700 ${secrets}`, required: true },
+      );
+    }
+  } catch (e) {
+    out.push({ section: "Store", name: "MVM_HOME", status: "fail", detail: `${home} is not usable: ${(e as Error).message}`, hint: "set MVM_HOME to a writable directory", required: true });
+  }
+  out.push({ section: "Security", name: "network default", status: "ok", detail: 'guests have no NIC unless the workload declares a network mode other than "none"', required: false });
+  return out;
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# One-time setup of a fresh Debian (bookworm) machine, as root: system packages, npm dependencies,
+# the TypeScript build, the guest agent, and `import mvm` for Python. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+APT_PACKAGES=(
+  qemu-system-x86   # the microVM monitor (microvm machine, TCG or KVM)
+  mmdebstrap        # Debian rootfs for the default build backend
+  e2fsprogs         # mkfs.ext4 -d: read-only rootfs without loop mounts
+  cpio              # initramfs archive
+  musl-tools        # musl-gcc: the static guest agent
+  kmod xz-utils zstd  # kernel module handling for the initramfs
+  nix-bin           # nix-instantiate --parse checks the generated flake.nix offline
+  clang libclang-rt-14-dev  # libFuzzer + ASan/UBSan for the agent's fuzz targets
+  ca-certificates
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  step "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+step "npm ci"
+npm ci --no-audit --no-fund --loglevel=error
+
+step "build (tsc)"
+npm run --silent build
+
+step "guest agent (musl, static)"
+make -s -C agent
+
+step "Python SDK: import mvm"
+PY="${MVM_PYTHON:-python3}"
+site_dir=$("$PY" -c 'import site, sys; print(site.getsitepackages()[0] if hasattr(site, "getsitepackages") else sys.path[-1])')
+printf '%s\n' "$PWD/python" > "$site_dir/mvm-dev.pth"
+"$PY" -c 'import mvm' && echo "import mvm: ok ($site_dir/mvm-dev.pth)" >&2
+
+step "ready: npx mvmctl --help"
