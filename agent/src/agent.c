@@ -617,17 +617,18 @@ static void op_invoke_stdin(const char *s, uint32_t id) {
     int d = json_get(s, toks, 0, "data_b64");
     if (d < 0 || toks[d].type != J_STRING) return send_err(id, "protocol_error", "data_b64 must be a string");
     size_t raw = toks[d].end - toks[d].start, max = b64_decoded_max(raw);
-    if (j->in_len - j->in_off + max > IO_CAP || j->in_off + j->in_len > IO_CAP * 2) {
-        /* Over the cap: the call cannot get its input, so it ends here. */
-        j->capped = "stdin";
-        kill_group(j, SIGKILL);
-        return;
-    }
+    /* in_len counts every stdin byte received for this call (the buffer is only dropped at eof). */
     unsigned char *p = realloc(j->in_data, j->in_len + max + 1);
     if (!p) return send_err(id, "internal", "out of memory");
     j->in_data = p;
     long n = b64_decode(s + toks[d].start, raw, p + j->in_len);
     if (n < 0) return send_err(id, "protocol_error", "data_b64 is not valid base64");
+    if (j->in_len + (size_t)n > IO_CAP) {
+        /* Over the cap: the call cannot get its input, so it ends here with payload_cap. */
+        j->capped = "stdin";
+        kill_group(j, SIGKILL);
+        return;
+    }
     j->in_len += (size_t)n;
     if (json_bool(toks, json_get(s, toks, 0, "eof")) == 1) j->in_eof = 1;
     pump_input(j);
