@@ -1,0 +1,41 @@
+// `mvmctl logs`: the guest console (kernel, mvm-init, agent and hook output).
+import { Command } from "commander";
+
+export function logsCommand(): Command {
+  return new Command("logs")
+    .description("Show an instance's guest console log (kernel, init, agent and hook output)")
+    .argument("<name>", "instance name")
+    .option("-f, --follow", "keep printing new lines until the instance goes away (Ctrl-C to stop)")
+    .option("-n, --lines <n>", "how many of the last lines to show first", "50")
+    .option("--json", "one JSON object per line: {line}")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  mvmctl logs hello
+  mvmctl logs hello -n 200
+  mvmctl logs hello -f`,
+    )
+    .action(async (name: string, o: { follow?: boolean; lines: string; json?: boolean }) => {
+      const { logs } = await import("../runtime/logs.js");
+      const { mvmHome } = await import("../runtime/paths.js");
+      const { MvmError } = await import("@mvm/ir");
+      const lines = Number(o.lines);
+      if (!Number.isInteger(lines) || lines < 0) throw new MvmError("E_USAGE", `--lines must be a whole number, got "${o.lines}"`, { exitCode: 2 });
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.once("SIGINT", stop);
+      try {
+        await logs({
+          home: mvmHome(),
+          name,
+          lines,
+          follow: o.follow,
+          signal: ac.signal,
+          write: (l) => process.stdout.write(o.json ? `${JSON.stringify({ line: l })}\n` : `${l}\n`),
+        });
+      } finally {
+        process.off("SIGINT", stop);
+      }
+    });
+}

@@ -1,0 +1,25 @@
+// `mvmctl ps`: instances with status (a VM that died shows as failed).
+import { Command } from "commander";
+
+export function psCommand(): Command {
+  return new Command("ps")
+    .description("List instances: NAME WORKLOAD STATUS ACCEL CPUS MEMORY UPTIME")
+    .option("--json", "print one JSON array of instances")
+    .addHelpText(
+      "after",
+      `
+STATUS is starting, running, stopping or failed (the VM exited or never became ready);
+\`mvmctl down <name>\` cleans up a failed instance.
+
+Examples:
+  mvmctl ps
+  mvmctl ps --json | jq -r '.[] | select(.status == "failed") | .name'`,
+    )
+    .action(async (o: { json?: boolean }) => {
+      const { ps, formatPsTable } = await import("../runtime/ps.js");
+      const { mvmHome } = await import("../runtime/paths.js");
+      const rows = await ps(mvmHome());
+      if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+      else process.stdout.write(`${formatPsTable(rows)}\n`);
+    });
+}

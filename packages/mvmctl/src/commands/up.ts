@@ -1,0 +1,81 @@
+// `mvmctl up`: parse flags, call runtime boot(), print name, accel and boot time.
+import { MvmError } from "@mvm/ir";
+import { Command, Option } from "commander";
+import { createReporter, silentReporter } from "../cli/reporter.js";
+
+interface UpFlags {
+  name?: string;
+  cpus?: string;
+  memory?: string;
+  vmm: string;
+  accel: string;
+  readyTimeout?: string;
+  detach?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new MvmError("E_USAGE", `${flag} must be a positive integer, got "${v}"`, { exitCode: 2 });
+  return n;
+}
+
+/** "512", "512M", "1G" -> MiB. */
+function memoryMiB(v: string): number {
+  const m = /^(\d+)\s*([mMgG])?i?[bB]?$/.exec(v.trim());
+  if (!m?.[1]) throw new MvmError("E_USAGE", `--memory must look like 512, 512M or 1G, got "${v}"`, { exitCode: 2 });
+  return Number(m[1]) * (m[2] && /g/i.test(m[2]) ? 1024 : 1);
+}
+
+export function upCommand(): Command {
+  return new Command("up")
+    .description("Boot an image as a microVM and wait until the workload is ready")
+    .argument("<image>", "a compiled directory, a workload id, or an image digest (prefix)")
+    .option("-n, --name <name>", "instance name (default: the app name)")
+    .option("--cpus <n>", "vCPUs (default: the IR's resources.cpu_cores)")
+    .option("--memory <size>", "guest memory, e.g. 512M or 1G (default: the IR's resources.memory_mb)")
+    .addOption(new Option("--vmm <vmm>", "virtual machine monitor").choices(["qemu", "firecracker"]).default("qemu"))
+    .addOption(new Option("--accel <accel>", "accelerator; auto = KVM when it can run a guest, else TCG").choices(["auto", "kvm", "tcg"]).default("auto"))
+    .option("--ready-timeout <duration>", "how long to wait for the agent to report ready", "120s")
+    .option("-d, --detach", "return once ready (the default: the VM always runs in the background)")
+    .option("--json", "print the instance as JSON on stdout")
+    .option("-q, --quiet", "no progress output")
+    .addHelpText(
+      "after",
+      `
+The VM keeps running after up returns; stop it with \`mvmctl down <name>\`.
+KVM is used when a test guest proves it works; otherwise TCG (software emulation) with a notice.
+
+Examples:
+  mvmctl up /tmp/hello --name hello
+  mvmctl up hello-app                       # newest image built for workload id hello-app
+  mvmctl up 3f9a1c2b4d5e --accel tcg --memory 512M
+  mvmctl up /tmp/hello --json | jq .boot_ms`,
+    )
+    .action(async (ref: string, o: UpFlags) => {
+      const { boot } = await import("../runtime/up.js");
+      const { mvmHome } = await import("../runtime/paths.js");
+      const { parseDurationMs } = await import("../runtime/duration.js");
+      const reporter = o.json || o.quiet ? silentReporter : createReporter();
+      const res = await boot({
+        home: mvmHome(),
+        ref,
+        name: o.name,
+        cpus: o.cpus === undefined ? undefined : positiveInt(o.cpus, "--cpus"),
+        memoryMiB: o.memory === undefined ? undefined : memoryMiB(o.memory),
+        accel: o.accel as "auto" | "kvm" | "tcg",
+        vmm: o.vmm,
+        readyTimeoutMs: parseDurationMs(o.readyTimeout ?? "120s", "--ready-timeout"),
+        reporter,
+      });
+      const s = res.state;
+      if (o.json) {
+        process.stdout.write(
+          `${JSON.stringify({ ok: true, name: s.name, workload_id: s.workload_id, digest: s.digest, accel: s.accel, cpus: s.cpus, memory_mb: s.memory_mb, boot_ms: res.bootMs, guest_boot_ms: res.guestBootMs, pid: s.pid })}\n`,
+        );
+      } else {
+        process.stdout.write(`${s.name} is up (accel ${s.accel}, ${s.cpus} vCPU, ${s.memory_mb} MiB, booted in ${(res.bootMs / 1000).toFixed(2)}s)\n`);
+      }
+    });
+}

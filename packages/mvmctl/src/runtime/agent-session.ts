@@ -1,0 +1,51 @@
+// What the runtime needs from the guest agent, in one narrow interface. The wire protocol
+// (framing, request ids, error kinds) lives in ./protocol/ (spec/agent-protocol.md); this file
+// adapts that client to the calls the verbs make, so up/invoke/exec/fs/down never see frames.
+export interface AgentHello {
+  protocol: number;
+  agent_version: string;
+  capabilities: string[];
+  boot_ms: number;
+  ready: boolean;
+  ready_error?: string;
+  dev?: boolean;
+}
+
+export interface Readiness {
+  ready: boolean;
+  ready_error?: string;
+}
+
+/** Where a call's output goes while it runs (streamed, never buffered whole here). */
+export interface OutputSink {
+  stdout(chunk: Buffer): void;
+  stderr(chunk: Buffer): void;
+}
+
+export interface InvokeRequest {
+  entrypoint?: string;
+  stdin: Buffer;
+  timeoutMs: number;
+  env: Record<string, string>;
+}
+
+export interface ExecRequest {
+  argv: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  stdin?: Buffer;
+  timeoutMs?: number;
+}
+
+export interface AgentSession {
+  hello(): Promise<AgentHello>;
+  ping(): Promise<Readiness>;
+  /** Resolves with the process exit code; agent error replies reject as MvmError. */
+  invoke(req: InvokeRequest, sink: OutputSink): Promise<number>;
+  exec(req: ExecRequest, sink: OutputSink): Promise<number>;
+  hooksRun(phase: string, sink: OutputSink, timeoutMs?: number): Promise<number>;
+  /** An fs.* op with its arguments; resolves with the reply's fields. */
+  fs(op: string, args: Record<string, unknown>): Promise<Record<string, unknown>>;
+  shutdown(graceMs: number): Promise<void>;
+  close(): void;
+}

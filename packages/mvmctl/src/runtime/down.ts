@@ -1,0 +1,85 @@
+// `down()`: agent shutdown (runs before_stop, syncs, powers off) -> wait -> QMP quit -> SIGTERM ->
+// SIGKILL; then the instance dir is removed. A failed instance (VM already gone) is just cleaned.
+// What the guest printed while stopping (before_stop's output) is passed to the reporter, since
+// the console log goes away with the instance.
+import { statSync } from "node:fs";
+import type { Reporter } from "../cli/reporter.js";
+import { connectAgent } from "./agent-connect.js";
+import { readFrom } from "./console-tail.js";
+import { listInstances, readState, removeInstanceDir, requireState, writeState } from "./instances.js";
+import { processAlive } from "./proc.js";
+import { QemuDriver, findQemu } from "./vmm/qemu.js";
+
+export interface DownOptions {
+  home: string;
+  name: string;
+  /** Time the guest gets for before_stop and power-off before QEMU is asked to quit. */
+  graceMs?: number;
+  reporter: Reporter;
+}
+
+export type StopHow = "shutdown" | "quit" | "killed" | "not-running";
+
+export interface DownResult {
+  name: string;
+  how: StopHow;
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+export async function down(o: DownOptions): Promise<DownResult> {
+  const r = o.reporter;
+  const graceMs = o.graceMs ?? 10_000;
+  const state = await requireState(o.home, o.name);
+  const alive = () => processAlive(state.pid, state.qmp_socket);
+  let how: StopHow = "not-running";
+  if (alive()) {
+    await writeState(o.home, { ...state, status: "stopping" });
+    const consoleStart = fileSize(state.console_log);
+    r.step(`stopping ${o.name}`);
+    let asked = false;
+    try {
+      const agent = await connectAgent(state.agent_socket, { deadline: Date.now() + 3000, alive });
+      try {
+        await agent.hello();
+        // The agent replies after before_stop has run, just before it powers off.
+        await agent.shutdown(graceMs);
+        asked = true;
+      } finally {
+        agent.close();
+      }
+    } catch (e) {
+      r.warn(`the agent did not take the shutdown (${e instanceof Error ? e.message : String(e)}); stopping the VM`);
+    }
+    const stopped = await new QemuDriver(safeQemu()).stop(state.pid, state.qmp_socket, { graceMs: asked ? graceMs : 0 });
+    how = stopped === "exited" ? "shutdown" : stopped;
+    const said = (await readFrom(state.console_log, consoleStart)).replace(/\r/g, "").split("\n").filter(Boolean);
+    for (const line of said) r.log(line);
+  }
+  await removeInstanceDir(o.home, o.name);
+  return { name: o.name, how };
+}
+
+/** The driver only needs the binary to start VMs; stopping works without it. */
+function safeQemu(): string {
+  try {
+    return findQemu();
+  } catch {
+    return "qemu-system-x86_64";
+  }
+}
+
+export async function downAll(o: Omit<DownOptions, "name">): Promise<DownResult[]> {
+  const out: DownResult[] = [];
+  for (const s of await listInstances(o.home)) {
+    if (!(await readState(o.home, s.name))) continue;
+    out.push(await down({ ...o, name: s.name }));
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+// `invoke()`: one function call in a running instance. The runner's stdout is the JSON result
+// (collected); its stderr is the user's own prints (streamed to the caller) plus, on a user
+// exception, one `MVM_ENVELOPE: {...}` line that is turned into an error here.
+import { MvmError } from "@mvm/ir";
+import type { OutputSink } from "./agent-session.js";
+import type { CallPayload } from "./invoke-input.js";
+import { openInstance } from "./session.js";
+
+export interface InvokeOptions {
+  home: string;
+  name: string;
+  fn?: string;
+  payload: CallPayload;
+  timeoutMs: number;
+  /** Where the user's stderr goes while the call runs. */
+  stderr?: (chunk: Buffer) => void;
+}
+
+export interface InvokeResult {
+  /** The parsed result (the runner's stdout as JSON). */
+  result: unknown;
+  /** The raw result text, as the runner wrote it. */
+  text: string;
+  durationMs: number;
+}
+
+export interface UserErrorEnvelope {
+  kind: string;
+  message: string;
+  error_id?: string;
+}
+
+const ENVELOPE = "MVM_ENVELOPE: ";
+
+/** Finds the runner's error envelope in its stderr text, if there is one. */
+export function findEnvelope(stderrText: string): UserErrorEnvelope | undefined {
+  for (const line of stderrText.split("\n").reverse()) {
+    const at = line.indexOf(ENVELOPE);
+    if (at < 0) continue;
+    try {
+      const v = JSON.parse(line.slice(at + ENVELOPE.length)) as UserErrorEnvelope;
+      if (typeof v.kind === "string" && typeof v.message === "string") return v;
+    } catch {
+      // not an envelope after all
+    }
+  }
+  return undefined;
+}
+
+/** Splits streamed stderr into lines so the envelope line is caught and not shown raw. */
+class StderrFilter {
+  private pending = "";
+  tail = "";
+  constructor(private readonly forward: (chunk: Buffer) => void) {}
+  push(chunk: Buffer): void {
+    this.pending += chunk.toString("utf8");
+    const nl = this.pending.lastIndexOf("\n");
+    if (nl < 0) {
+      if (this.pending.length > 65536) this.flushAll();
+      return;
+    }
+    this.emit(this.pending.slice(0, nl + 1));
+    this.pending = this.pending.slice(nl + 1);
+  }
+  flushAll(): void {
+    if (this.pending) this.emit(this.pending);
+    this.pending = "";
+  }
+  private emit(text: string): void {
+    const shown = text
+      .split(/(?<=\n)/)
+      .filter((l) => {
+        if (!l.includes(ENVELOPE)) return true;
+        this.tail = l;
+        return false;
+      })
+      .join("");
+    if (shown) this.forward(Buffer.from(shown));
+  }
+}
+
+export async function invoke(o: InvokeOptions): Promise<InvokeResult> {
+  const { agent, secretEnv } = await openInstance(o.home, o.name);
+  const out: Buffer[] = [];
+  const filter = new StderrFilter(o.stderr ?? (() => undefined));
+  const sink: OutputSink = { stdout: (b) => out.push(b), stderr: (b) => filter.push(b) };
+  const t0 = performance.now();
+  let code: number;
+  try {
+    code = await agent.invoke(
+      { entrypoint: o.fn, stdin: Buffer.from(JSON.stringify(o.payload)), timeoutMs: o.timeoutMs, env: secretEnv },
+      sink,
+    );
+  } finally {
+    filter.flushAll();
+    agent.close();
+  }
+  const durationMs = performance.now() - t0;
+  const text = Buffer.concat(out).toString("utf8");
+  if (code !== 0) {
+    const env = findEnvelope(filter.tail);
+    if (env) {
+      throw new MvmError("E_USER_EXCEPTION", `${env.kind}: ${env.message}`, {
+        hint: `the call failed in the guest; any output it printed is above${env.error_id ? ` (error id ${env.error_id})` : ""}`,
+        exitCode: code,
+      });
+    }
+    throw new MvmError("E_INVOKE_FAILED", `the call exited with code ${code}`, {
+      hint: "the runner failed without an error envelope; its stderr is above",
+      exitCode: code,
+    });
+  }
+  let result: unknown;
+  try {
+    result = JSON.parse(text);
+  } catch (e) {
+    throw new MvmError("E_INVOKE_FAILED", "the runner's result is not JSON", { cause: e });
+  }
+  return { result, text: text.trim(), durationMs };
+}

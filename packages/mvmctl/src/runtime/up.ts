@@ -1,0 +1,181 @@
+// `boot()`: image -> running instance. Resolves the image, picks the accelerator, starts QEMU
+// detached, then talks to the agent until it reports ready (after_start passed). On failure the
+// VM is stopped, the instance stays as "failed" (so `logs` can show why), and the error names
+// the failing hook with the console's last lines reported through the reporter.
+import { mkdir } from "node:fs/promises";
+import { MvmError, isMvmError } from "@mvm/ir";
+import type { Reporter } from "../cli/reporter.js";
+import { chooseAccel, type AccelRequest } from "./accel.js";
+import { connectAgent } from "./agent-connect.js";
+import type { AgentSession } from "./agent-session.js";
+import { tailLines } from "./console-tail.js";
+import { resolveImage } from "./image-ref.js";
+import { type InstanceState, readState, validateInstanceName, writeState } from "./instances.js";
+import { instancePaths, instancesDir } from "./paths.js";
+import { processAlive, sleep } from "./proc.js";
+import { mintSecretTokens, writeInstanceSecrets } from "./secrets.js";
+import { hostTscKhz } from "./vmm/host-tsc.js";
+import { assertNetworkSupported } from "./vmm/qemu-args.js";
+import { QemuDriver, findQemu } from "./vmm/qemu.js";
+import { join } from "node:path";
+
+export interface BootOptions {
+  home: string;
+  /** A compiled dir, workload id or image digest. */
+  ref: string;
+  name?: string;
+  cpus?: number;
+  memoryMiB?: number;
+  accel?: AccelRequest;
+  vmm?: string;
+  /** How long to wait for the agent to report ready (boot + before_start + after_start). */
+  readyTimeoutMs?: number;
+  reporter: Reporter;
+}
+
+export interface BootResult {
+  state: InstanceState;
+  /** Host-measured time from starting QEMU to the agent reporting ready. */
+  bootMs: number;
+  /** The agent's own view: kernel start to agent start, from the guest clock. */
+  guestBootMs: number;
+}
+
+/** Unix socket paths are limited to 107 bytes on Linux. */
+const SUN_PATH_MAX = 107;
+
+export async function boot(o: BootOptions): Promise<BootResult> {
+  if (o.vmm && o.vmm !== "qemu") {
+    throw new MvmError("E_VMM_UNSUPPORTED", `VMM "${o.vmm}" is not available in this build`, {
+      hint: "use --vmm qemu (the default)",
+    });
+  }
+  const r = o.reporter;
+  const t0 = performance.now();
+  r.stageStart("up");
+  r.step(`resolving ${o.ref}`);
+  const image = await resolveImage(o.home, o.ref);
+  const m = image.manifest;
+  const name = o.name ?? m.app ?? m.workload_id;
+  validateInstanceName(name);
+  assertNetworkSupported(m.network?.mode ?? null);
+  const paths = instancePaths(o.home, name);
+  if (paths.agentSocket.length > SUN_PATH_MAX) {
+    throw new MvmError("E_INSTANCE_PATH_TOO_LONG", `the agent socket path is too long for a unix socket: ${paths.agentSocket}`, {
+      hint: "use a shorter MVM_HOME or instance name",
+    });
+  }
+  const existing = await readState(o.home, name);
+  if (existing) {
+    throw new MvmError("E_INSTANCE_EXISTS", `an instance named "${name}" already exists (${existing.status})`, {
+      hint: `stop it with \`mvmctl down ${name}\` or pick another --name`,
+    });
+  }
+
+  const qemu = findQemu();
+  const accel = await chooseAccel({ request: o.accel ?? "auto", qemu, cacheDir: join(o.home, "cache"), reporter: r });
+  const cpus = o.cpus ?? m.resources.cpu_cores;
+  const memoryMiB = o.memoryMiB ?? m.resources.memory_mb;
+
+  await mkdir(instancesDir(o.home), { recursive: true, mode: 0o700 });
+  try {
+    // Not recursive: two concurrent `up`s of one name cannot both get here.
+    await mkdir(paths.dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") {
+      throw new MvmError("E_INSTANCE_EXISTS", `an instance named "${name}" already exists`, {
+        hint: `stop it with \`mvmctl down ${name}\` or pick another --name`,
+      });
+    }
+    throw e;
+  }
+  const secrets = mintSecretTokens(image.launch.secrets);
+  await writeInstanceSecrets(paths.secrets, secrets);
+
+  r.step(`booting ${name} (${accel}, ${cpus} vCPU, ${memoryMiB} MiB)`);
+  const driver = new QemuDriver(qemu);
+  const tStart = performance.now();
+  const vm = await driver.start(
+    {
+      kernel: image.kernel,
+      initrd: image.initrd,
+      rootfs: image.rootfs,
+      cpus,
+      memoryMiB,
+      accel,
+      networkMode: m.network?.mode ?? null,
+      consoleLog: paths.consoleLog,
+      agentSocket: paths.agentSocket,
+      qmpSocket: paths.qmpSocket,
+      tscKhz: accel === "tcg" ? hostTscKhz() : undefined,
+    },
+    paths.vmmLog,
+  );
+  const state: InstanceState = {
+    name,
+    workload_id: m.workload_id,
+    app: m.app,
+    digest: m.digest,
+    image_dir: image.dir,
+    pid: vm.pid,
+    accel,
+    vmm: "qemu",
+    cpus,
+    memory_mb: memoryMiB,
+    status: "starting",
+    started_at: new Date().toISOString(),
+    boot_ms: null,
+    agent_socket: paths.agentSocket,
+    qmp_socket: paths.qmpSocket,
+    console_log: paths.consoleLog,
+  };
+  await writeState(o.home, state);
+
+  let agent: AgentSession | undefined;
+  try {
+    r.step("waiting for the agent");
+    const deadline = Date.now() + (o.readyTimeoutMs ?? 120_000);
+    const alive = () => processAlive(vm.pid, paths.qmpSocket);
+    agent = await connectAgent(paths.agentSocket, { deadline, alive });
+    const hello = await agent.hello();
+    let ready = hello.ready;
+    let readyError = hello.ready_error;
+    if (!ready && !readyError) r.step("waiting for after_start");
+    while (!ready && !readyError) {
+      if (!alive()) throw new MvmError("E_BOOT_FAILED", "the VM exited before the agent became ready");
+      if (Date.now() > deadline) {
+        throw new MvmError("E_NOT_READY", `the workload did not become ready within ${o.readyTimeoutMs ?? 120_000} ms`, {
+          hint: `the after_start hook kept failing; see \`mvmctl logs ${name}\``,
+        });
+      }
+      await sleep(100);
+      ({ ready, ready_error: readyError } = await agent.ping());
+    }
+    if (!ready) {
+      throw new MvmError("E_NOT_READY", `${name} did not become ready: ${readyError}`, {
+        hint: `fix the hook named above, then \`mvmctl down ${name}\` and \`mvmctl up\` again; full log: \`mvmctl logs ${name}\``,
+      });
+    }
+    const bootMs = Math.round(performance.now() - tStart);
+    const running: InstanceState = { ...state, status: "running", boot_ms: bootMs };
+    await writeState(o.home, running);
+    r.stageEnd("up", performance.now() - t0);
+    return { state: running, bootMs, guestBootMs: hello.boot_ms };
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    await writeState(o.home, { ...state, status: "failed", error: reason });
+    const tail = await tailLines(paths.consoleLog, 20);
+    const vmmTail = await tailLines(paths.vmmLog, 5);
+    if (tail.length) r.log(`last console lines (${paths.consoleLog}):`);
+    for (const line of tail) r.log(`  ${line}`);
+    for (const line of vmmTail) r.log(`  qemu: ${line}`);
+    await driver.stop(vm.pid, paths.qmpSocket, { graceMs: 0 }).catch(() => undefined);
+    if (isMvmError(e)) throw e;
+    throw new MvmError("E_BOOT_FAILED", `${name} failed to boot: ${reason}`, {
+      hint: `see \`mvmctl logs ${name}\`; remove it with \`mvmctl down ${name}\``,
+      cause: e,
+    });
+  } finally {
+    agent?.close();
+  }
+}
