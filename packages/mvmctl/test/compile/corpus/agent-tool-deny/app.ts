@@ -1,0 +1,16 @@
+import * as mvm from "mvm-sdk";
+
+export const run = mvm.app({
+  name: "agent-tool",
+  source: mvm.local_path("."),
+  image: mvm.nix_packages(["python312", "uv"]),
+  resources: mvm.resources({ cpu_cores: 1, memory_mb: 512 }),
+  network: mvm.network({ mode: "deny" }),
+  env: {
+    MODEL_PATH: mvm.literal("/data/model.bin"),
+    API_KEY: mvm.secret("agent-api-key"),
+  },
+  entrypoint: mvm.entrypoint_function({ module: "tool", function: "run", primary: true }),
+})((prompt: string): string => prompt.toUpperCase());
+
+mvm.emitJson();

@@ -1,0 +1,13 @@
+import * as mvm from "mvm-sdk";
+
+export const web = mvm.app({
+  image: mvm.node_image(),
+  entrypoint: mvm.entrypoint({ command: ["node", "/app/server.mjs"] }),
+  network: mvm.network({
+    mode: "bridge",
+    ports: [{ mapping_id: "http", host: 8080, guest: 8080, transform: "http" }],
+    dns: mvm.dns_none(),
+  }),
+})((): void => {});
+
+mvm.emitJson();
