@@ -67,7 +67,7 @@ export async function emitJson(): Promise<void> {
   } catch (e) {
     if (!(e instanceof MvmError)) throw e;
     const lines = e.diagnostics.length ? e.diagnostics.filter((d) => d.severity === "error") : [{ code: e.code, detail: e.message, hint: e.hint }];
-    for (const d of lines) process.stderr.write(`error[${d.code}]: ${d.detail}${d.hint ? `\n  hint: ${d.hint}` : ""}\n`);
+    for (const d of lines) process.stderr.write(`error[${d.code}]: ${"path" in d && d.path ? `${d.path}: ` : ""}${d.detail}${d.hint ? `\n  hint: ${d.hint}` : ""}\n`);
     process.exitCode = 1;
   }
 }

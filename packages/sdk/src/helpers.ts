@@ -9,8 +9,11 @@ export const LANGUAGE = "node";
 type Strings = readonly string[];
 
 function call<N extends string>(name: N, called: string, args: unknown[]): HelperValue<N> {
+  // A left-out argument arrives as undefined: treat trailing ones as not given, as static does.
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
   return collecting((report) => {
-    const lits = args.map((a, i) => fromValue(a, report, `${called}() argument ${i + 1}`));
+    const lits = args.slice(0, n).map((a, i) => fromValue(a, report, `${called}() argument ${i + 1}`));
     const out = lowerHelper(name, called, lits, undefined, LANGUAGE, report);
     return { [HELPER]: { name, ir: out.t === "helper" ? out.ir : undefined } } as HelperValue<N>;
   });

@@ -152,7 +152,7 @@ export function extractTypeScriptSync(text: string, file: string): FrontendResul
     report,
     mark,
   );
-  if (app && app.name === undefined) {
+  if (app && app.name === undefined && target) {
     report("E_MISSING_KWARG", appCall, "app(): name is required when the wrapped function has no name", "add name: \"my-app\", or assign the app to a const");
   }
   mark([], appCall);
