@@ -29,8 +29,21 @@ export function effectiveProgram(argv: readonly string[]): string | undefined {
     const base = arg.split("/").pop() ?? arg;
     if (base === "env") {
       i++;
-      // env's own options and NAME=value assignments come before the program.
-      while (argv[i] !== undefined && (argv[i]!.startsWith("-") || /^[A-Za-z_][A-Za-z0-9_]*=/.test(argv[i]!))) i++;
+      // env's own options and NAME=value assignments come before the program. -u/-C take a value
+      // in the next argument; -S splits its value into words that come first.
+      for (let a = argv[i]; a !== undefined; a = argv[i]) {
+        if (a === "-u" || a === "--unset" || a === "-C" || a === "--chdir") i += 2;
+        else if (a === "-S" || a === "--split-string") {
+          const words = (argv[i + 1] ?? "").split(/\s+/).filter(Boolean);
+          return effectiveProgram(["env", ...words, ...argv.slice(i + 2)]);
+        } else if (a.startsWith("-S") && !a.startsWith("--")) {
+          return effectiveProgram(["env", ...a.slice(2).split(/\s+/).filter(Boolean), ...argv.slice(i + 1)]);
+        } else if (a === "--") {
+          i++;
+          break;
+        } else if (a.startsWith("-") || /^[A-Za-z_][A-Za-z0-9_]*=/.test(a)) i++;
+        else break;
+      }
       continue;
     }
     if (base === "busybox") {
@@ -167,6 +180,19 @@ export function globProblem(pattern: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Free-form JSON (args/return schemas, extensions) holds unsigned integers only (spec §1), since
+ * canonical JSON (§2) writes integers only; anything else would be accepted here and fail hashing.
+ */
+export function checkFreeformNumbers(v: unknown, path: PathSegment[], out: Diagnostic[]): void {
+  if (typeof v === "number") {
+    if (!Number.isSafeInteger(v) || v < 0) {
+      out.push(diagnostic("E_MALFORMED_MANIFEST", formatPath(path), `${v} is not an unsigned integer; IR numbers are unsigned integers`, { hint: "write the number as a string, or as an unsigned integer" }));
+    }
+  } else if (Array.isArray(v)) v.forEach((x, i) => checkFreeformNumbers(x, [...path, i], out));
+  else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) checkFreeformNumbers(x, [...path, k], out);
+}
+
 function checkApp(app: App, i: number, out: Diagnostic[]): void {
   const base: PathSegment[] = ["apps", i];
   if (app.source.kind !== "local_path") {
@@ -208,6 +234,7 @@ function checkApp(app: App, i: number, out: Diagnostic[]): void {
   app.entrypoints.forEach((e, j) => {
     if (e.kind !== "function") return;
     for (const key of ["args_schema", "return_schema"] as const) {
+      checkFreeformNumbers(e[key], [...base, "entrypoints", j, key], out);
       if (e[key] !== undefined && schemaMentionsSecret(e[key], secretNames)) {
         out.push(diagnostic("E_SECRET_IN_SCHEMA", formatPath([...base, "entrypoints", j, key]), `${key} refers to a secret`));
       }
@@ -222,6 +249,7 @@ export function checkRules(w: Workload): Diagnostic[] {
   if (w.apps.length === 0) out.push(diagnostic("E_EMPTY_APPS", ".apps", "apps[] is empty"));
   if (w.apps.length > 1) out.push(diagnostic("E_MULTI_APP_DEFERRED", ".apps", `${w.apps.length} apps; one app per workload in v0`));
   w.apps.forEach((a, i) => checkApp(a, i, out));
+  checkFreeformNumbers(w.extensions, ["extensions"], out);
   w.volumes.forEach((v, i) => {
     if (v.persist) out.push(diagnostic("E_PERSIST_DEFERRED", formatPath(["volumes", i, "persist"]), `volume ${JSON.stringify(v.name)} asks to persist`));
   });

@@ -117,7 +117,10 @@ export function validateWorkloadText(text: string, file: string): ValidationResu
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length > 0 || !root) {
-    const diagnostics = (errors.length ? errors : [{ error: 1, offset: 0, length: 0 } as unknown as ParseError]).map((e) => {
+    // The parser's recovery often reports two errors at one place (e.g. PropertyNameExpected and
+    // ValueExpected for a trailing comma); one per place is enough.
+    const firstAt = errors.filter((e, i) => errors.findIndex((f) => f.offset === e.offset) === i);
+    const diagnostics = (firstAt.length ? firstAt : [{ error: 1, offset: 0, length: 0 } as unknown as ParseError]).map((e) => {
       const lc = lineCol(text, e.offset);
       const what = errors.length ? printParseErrorCode(e.error) : "EmptyContent";
       return diagnostic("E_MALFORMED_MANIFEST", undefined, `invalid JSON: ${what} at ${file}:${lc.line}:${lc.column}`, {
