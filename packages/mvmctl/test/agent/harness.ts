@@ -119,7 +119,16 @@ export async function startAgent(opts: AgentOptions = {}): Promise<RunningAgent>
       if (Date.now() > until || proc.exitCode !== null) throw new Error(`agent did not start:\n${log}`);
       await new Promise((r) => setTimeout(r, 10));
     }
-    client = await AgentClient.connect(sock);
+    // The socket file appears at bind(), a moment before listen(): retry a refused connect.
+    for (;;) {
+      try {
+        client = await AgentClient.connect(sock);
+        break;
+      } catch (e) {
+        if (Date.now() > until) throw e;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
   } else {
     const { Duplex } = await import("node:stream");
     client = new AgentClient(Duplex.from({ readable: proc.stdout!, writable: proc.stdin! }));
