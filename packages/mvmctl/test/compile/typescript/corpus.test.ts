@@ -52,3 +52,13 @@ for (const c of cases) {
     }
   });
 }
+
+const EXAMPLES = resolve(CORPUS, "../../../../../examples/node");
+for (const ex of existsSync(EXAMPLES) ? readdirSync(EXAMPLES).sort() : []) {
+  const file = join(EXAMPLES, ex, "app.ts");
+  if (!existsSync(file)) continue;
+  test(`example node/${ex}: static === in-process`, async () => {
+    const [fromStatic, fromProcess] = await Promise.all([staticIr(file), inProcessIr(file)]);
+    assert.equal(fromProcess, fromStatic);
+  });
+}
