@@ -30,7 +30,10 @@ export async function agentArtifacts(): Promise<AgentArtifacts> {
   if (existsSync(join(dir, "Makefile"))) {
     const r = await run("make", ["-C", dir]).catch((e: Error) => ({ code: 127, output: e.message }));
     if (r.code !== 0) {
-      throw new MvmError("E_AGENT_MISSING", `make -C ${dir} failed:\n${r.output.trim().split("\n").slice(-20).join("\n")}`);
+      throw new MvmError(
+        "E_AGENT_MISSING",
+        `make -C ${dir} failed:\n${r.output.trim().split("\n").slice(-20).join("\n")}`,
+      );
     }
   }
   const missing = Object.values(out).filter((p) => !existsSync(p));

@@ -21,7 +21,10 @@ export interface DepsOutcome {
 async function mustRun(cmd: string, args: string[], cwd: string, what: string): Promise<string> {
   const r = await run(cmd, args, { cwd }).catch((e: Error) => ({ code: 127, output: e.message }));
   if (r.code !== 0) {
-    throw new MvmError("E_BUILD_DEPS_FAILED", `${what} failed (exit ${r.code}):\n${r.output.trim().split("\n").slice(-30).join("\n")}`);
+    throw new MvmError(
+      "E_BUILD_DEPS_FAILED",
+      `${what} failed (exit ${r.code}):\n${r.output.trim().split("\n").slice(-30).join("\n")}`,
+    );
   }
   return r.output;
 }
@@ -35,7 +38,12 @@ async function nodeDeps(appDir: string): Promise<DepsOutcome> {
   };
   const count = Object.entries(lock.packages ?? {}).filter(([k, v]) => k !== "" && !v.dev).length;
   if (count > 0) {
-    await mustRun("npm", ["ci", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"], appDir, "npm ci --omit=dev");
+    await mustRun(
+      "npm",
+      ["ci", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"],
+      appDir,
+      "npm ci --omit=dev",
+    );
   }
   return { kind: "node", lockfile: "package-lock.json", count };
 }
@@ -46,7 +54,10 @@ async function pythonDeps(appDir: string, root: string, lockfile: string): Promi
     throw new MvmError("E_BUILD_DEPS_FAILED", `lockfile ${lockfile} is not in the source bundle`);
   }
   if (lockfile.endsWith(".lock") || lockfile.endsWith(".toml")) {
-    throw new MvmError("E_BUILD_LOCKFILE_UNSUPPORTED", `${lockfile}: the debian backend installs hashed requirements files only`);
+    throw new MvmError(
+      "E_BUILD_LOCKFILE_UNSUPPORTED",
+      `${lockfile}: the debian backend installs hashed requirements files only`,
+    );
   }
   const text = await readFile(lock, "utf8");
   const count = text.split("\n").filter((l) => /^[A-Za-z0-9]/.test(l.trim())).length;
@@ -54,12 +65,27 @@ async function pythonDeps(appDir: string, root: string, lockfile: string): Promi
   const target = join(root, `usr/local/lib/python${SUITE_PYTHON}/dist-packages`);
   const wheelhouse = process.env.MVM_WHEELHOUSE;
   const args = [
-    "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet",
-    "--require-hashes", "--no-deps", "--no-compile", "--only-binary=:all:",
-    "--platform", "manylinux2014_x86_64", "--python-version", SUITE_PYTHON, "--implementation", "cp",
-    "--target", target,
+    "-m",
+    "pip",
+    "install",
+    "--disable-pip-version-check",
+    "--no-input",
+    "--quiet",
+    "--require-hashes",
+    "--no-deps",
+    "--no-compile",
+    "--only-binary=:all:",
+    "--platform",
+    "manylinux2014_x86_64",
+    "--python-version",
+    SUITE_PYTHON,
+    "--implementation",
+    "cp",
+    "--target",
+    target,
     ...(wheelhouse ? ["--no-index", "--find-links", wheelhouse] : []),
-    "-r", lock,
+    "-r",
+    lock,
   ];
   await mustRun(process.env.MVM_PYTHON ?? "python3", args, appDir, "pip install --require-hashes");
   return { kind: "python", lockfile, count };

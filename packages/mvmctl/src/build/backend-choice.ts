@@ -31,7 +31,9 @@ export async function chooseBackend(requested?: string): Promise<BackendChoice> 
   const asked = requested ?? process.env.MVM_BUILD_BACKEND;
   if (asked !== undefined) {
     if (asked !== "debian" && asked !== "nix") {
-      throw new MvmError("E_BUILD_BACKEND_UNAVAILABLE", `unknown backend "${asked}"`, { hint: "use debian or nix" });
+      throw new MvmError("E_BUILD_BACKEND_UNAVAILABLE", `unknown backend "${asked}"`, {
+        hint: "use debian or nix",
+      });
     }
     return { backend: asked };
   }

@@ -8,8 +8,8 @@ import { agentArtifacts } from "./agent-artifacts.js";
 import { chooseBackend } from "./backend-choice.js";
 import { buildDebian, type DebianPlan, planDebian } from "./debian-backend.js";
 import { sha256File } from "./file-hash.js";
-import { inputsHash } from "./inputs-hash.js";
 import { openInput } from "./input.js";
+import { inputsHash } from "./inputs-hash.js";
 import { resolveKernel } from "./kernel.js";
 import { buildNix } from "./nix-backend.js";
 import { runtimeJson } from "./runtime-json.js";
@@ -54,7 +54,13 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
       if (hit) {
         reporter.step(`cache hit: inputs ${hash.slice(0, 12)} -> image ${hit.digest.slice(0, 12)}`);
         reporter.stageEnd("build", Date.now() - started);
-        return { digest: hit.digest, dir: join(home, "images", hit.digest), cached: true, image: hit, warnings: plan.warnings };
+        return {
+          digest: hit.digest,
+          dir: join(home, "images", hit.digest),
+          cached: true,
+          image: hit,
+          warnings: plan.warnings,
+        };
       }
     }
 
@@ -68,7 +74,18 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
       let resolution: ImageJson["resolution"] = [];
       const warnings = [...plan.warnings];
       if (choice.backend === "debian") {
-        const out = await buildDebian({ launch, compiledDir: input.dir, outDir, workDir, plan, kernel, agent, inputsHash: hash, home, reporter });
+        const out = await buildDebian({
+          launch,
+          compiledDir: input.dir,
+          outDir,
+          workDir,
+          plan,
+          kernel,
+          agent,
+          inputsHash: hash,
+          home,
+          reporter,
+        });
         packages = out.packages;
         resolution = out.resolution;
         warnings.push(...out.warnings);
@@ -97,7 +114,11 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
         workload_id: launch.workload_id,
         app: launch.app,
         backend: choice.backend,
-        kernel: { version: kernel.release, package: `${kernel.package}=${kernel.version}`, sha256: kernel.sha256 },
+        kernel: {
+          version: kernel.release,
+          package: `${kernel.package}=${kernel.version}`,
+          sha256: kernel.sha256,
+        },
         files,
         packages,
         resolution,

@@ -11,8 +11,8 @@ import { buildInitramfs } from "./initramfs.js";
 import type { KernelTree } from "./kernel.js";
 import { planModules } from "./kernel-modules.js";
 import { GUEST_MODULES } from "./kernel-pin.js";
-import { baseRootfs, SOURCE_DATE_EPOCH } from "./rootfs-base.js";
 import { extractBase, fixTimestamps, installedPackages, stageRoot, stripRoot } from "./rootfs.js";
+import { baseRootfs, SOURCE_DATE_EPOCH } from "./rootfs-base.js";
 import type { LaunchJson, Reporter, Resolution } from "./types.js";
 
 export interface DebianPlan {
@@ -33,9 +33,13 @@ export function runnerPackages(launch: LaunchJson): string[] {
 
 export function planDebian(launch: LaunchJson, strict: boolean): DebianPlan {
   if (launch.image.kind !== "nix_packages") {
-    throw new MvmError("E_BUILD_IMAGE_UNSUPPORTED", `image kind "${launch.image.kind}" cannot be built by the debian backend`, {
-      path: ".image",
-    });
+    throw new MvmError(
+      "E_BUILD_IMAGE_UNSUPPORTED",
+      `image kind "${launch.image.kind}" cannot be built by the debian backend`,
+      {
+        path: ".image",
+      },
+    );
   }
   return resolvePackages(launch.image.packages, { strict, implicit: runnerPackages(launch) });
 }
@@ -68,7 +72,8 @@ export async function buildDebian(o: {
 
   reporter.step(`base rootfs: ${o.plan.debs.join(" ")} (Debian bookworm)`);
   const base = await baseRootfs(o.home, o.plan.debs, (chunk) => {
-    for (const line of chunk.split("\n")) if (line.startsWith("I: ")) reporter.step(`mmdebstrap: ${line.slice(3)}`);
+    for (const line of chunk.split("\n"))
+      if (line.startsWith("I: ")) reporter.step(`mmdebstrap: ${line.slice(3)}`);
   });
   reporter.step(base.cached ? "base rootfs: cached" : "base rootfs: created and cached");
 

@@ -26,7 +26,11 @@ async function put(path: string, data: string | Uint8Array, mode: number): Promi
 export async function bakeGuestFiles(root: string, launch: LaunchJson, agent: AgentArtifacts): Promise<void> {
   // files[] first, so the mvm-owned paths below always win over a workload file of the same name.
   for (const f of launch.files ?? []) {
-    await put(underRoot(root, f.path), Buffer.from(f.bytes_b64, "base64"), Number.parseInt(f.mode ?? "0644", 8));
+    await put(
+      underRoot(root, f.path),
+      Buffer.from(f.bytes_b64, "base64"),
+      Number.parseInt(f.mode ?? "0644", 8),
+    );
   }
   await put(join(root, "etc/mvm/runtime.json"), `${JSON.stringify(runtimeJson(launch), null, 2)}\n`, 0o644);
   for (const [phase, script] of Object.entries(hookScripts(launch))) {

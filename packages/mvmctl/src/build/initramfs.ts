@@ -20,7 +20,8 @@ export function initramfsEntries(agentPath: string, release: string, modules: Mo
     mode: 0o644,
     data: Buffer.from(listed.length ? `${listed.join("\n")}\n` : ""),
   });
-  for (const d of ["dev", "proc", "sys", "newroot", "tmp"]) entries.push({ path: d, type: "dir", mode: 0o755 });
+  for (const d of ["dev", "proc", "sys", "newroot", "tmp"])
+    entries.push({ path: d, type: "dir", mode: 0o755 });
   return entries;
 }
 

@@ -57,15 +57,27 @@ export async function extractTgz(archive: string, dest: string): Promise<void> {
         // A link must resolve inside the tree, like compile's own rule for sources.
         const to = normalize(join(dirname(rel), header.linkname));
         if (header.linkname.startsWith("/") || to === ".." || to.startsWith("../")) {
-          throw new MvmError("E_BUILD_ARCHIVE_UNSAFE", `archive link "${header.name}" -> "${header.linkname}" leaves the archive`);
+          throw new MvmError(
+            "E_BUILD_ARCHIVE_UNSAFE",
+            `archive link "${header.name}" -> "${header.linkname}" leaves the archive`,
+          );
         }
         await mkdir(dirname(target), { recursive: true });
         await symlink(header.linkname, target);
         stream.resume();
       } else {
-        throw new MvmError("E_BUILD_ARCHIVE_UNSAFE", `archive entry "${header.name}" has unsupported type ${header.type}`);
+        throw new MvmError(
+          "E_BUILD_ARCHIVE_UNSAFE",
+          `archive entry "${header.name}" has unsupported type ${header.type}`,
+        );
       }
-    })().then(() => next(), (e: Error) => { stream.resume(); extract.destroy(e); });
+    })().then(
+      () => next(),
+      (e: Error) => {
+        stream.resume();
+        extract.destroy(e);
+      },
+    );
   });
   input.pipe(gunzip).pipe(extract);
   await done;

@@ -6,8 +6,8 @@ import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { MvmError } from "@mvm/ir";
 import { cacheDir } from "./cache-dir.js";
-import { sha256File } from "./file-hash.js";
 import { runOk } from "./exec.js";
+import { sha256File } from "./file-hash.js";
 import { KERNEL_PIN } from "./kernel-pin.js";
 
 export interface KernelTree {
@@ -45,7 +45,10 @@ async function pinnedDeb(home: string): Promise<string> {
       }
     }
     if (!existsSync(deb)) {
-      throw new MvmError("E_KERNEL_FETCH_FAILED", `cannot download ${KERNEL_PIN.package}: ${errors.join("; ")}`);
+      throw new MvmError(
+        "E_KERNEL_FETCH_FAILED",
+        `cannot download ${KERNEL_PIN.package}: ${errors.join("; ")}`,
+      );
     }
   }
   const got = await sha256File(deb);

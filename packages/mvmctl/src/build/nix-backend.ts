@@ -18,28 +18,50 @@ export async function nixAvailable(): Promise<boolean> {
 
 /** The flake's declared inputs (name -> url), read with `nix flake metadata` without fetching. */
 export async function flakeInputs(compiledDir: string): Promise<Record<string, string>> {
-  const text = await runOk("nix", [...NIX_FLAGS, "eval", "--json", "--impure", "--expr",
-    `builtins.mapAttrs (n: v: v.url or "") (import ${join(compiledDir, "flake.nix")}).inputs`], {
-    what: "nix eval of flake.nix inputs",
-  });
+  const text = await runOk(
+    "nix",
+    [
+      ...NIX_FLAGS,
+      "eval",
+      "--json",
+      "--impure",
+      "--expr",
+      `builtins.mapAttrs (n: v: v.url or "") (import ${join(compiledDir, "flake.nix")}).inputs`,
+    ],
+    {
+      what: "nix eval of flake.nix inputs",
+    },
+  );
   return JSON.parse(text) as Record<string, string>;
 }
 
-export async function buildNix(o: { compiledDir: string; outDir: string; reporter: Reporter }): Promise<void> {
+export async function buildNix(o: {
+  compiledDir: string;
+  outDir: string;
+  reporter: Reporter;
+}): Promise<void> {
   if (!(await nixAvailable())) {
     throw new MvmError("E_BUILD_BACKEND_UNAVAILABLE", "the nix backend needs `nix` on PATH", {
       hint: "install Nix (https://nixos.org/download) or build with --backend debian",
     });
   }
   o.reporter.step("nix build (fetches nixpkgs on first use)");
-  const out = (
-    await runOk("nix", [...NIX_FLAGS, "build", "--no-link", "--print-out-paths", `path:${o.compiledDir}#default`], {
-      onOutput: (s) => {
-        for (const l of s.split("\n").filter(Boolean)) o.reporter.log(`  nix: ${l}`);
-      },
-      what: "nix build",
-    })
-  ).trim().split("\n").pop() ?? "";
+  const out =
+    (
+      await runOk(
+        "nix",
+        [...NIX_FLAGS, "build", "--no-link", "--print-out-paths", `path:${o.compiledDir}#default`],
+        {
+          onOutput: (s) => {
+            for (const l of s.split("\n").filter(Boolean)) o.reporter.log(`  nix: ${l}`);
+          },
+          what: "nix build",
+        },
+      )
+    )
+      .trim()
+      .split("\n")
+      .pop() ?? "";
   for (const f of ["vmlinuz", "initramfs.img", "rootfs.ext4"]) {
     if (!existsSync(join(out, f))) {
       throw new MvmError("E_BUILD_TOOL_FAILED", `nix build output ${out} has no ${f}`);

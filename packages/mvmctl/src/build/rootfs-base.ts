@@ -34,7 +34,14 @@ const BASE_FORMAT = 1;
 
 export function baseKey(debs: string[]): string {
   return sha256Hex(
-    canonicalJson({ format: BASE_FORMAT, suite: DEBIAN_SUITE, variant: "essential", mirrors: MIRRORS, debs: [...debs].sort(), excludes: PATH_EXCLUDES }),
+    canonicalJson({
+      format: BASE_FORMAT,
+      suite: DEBIAN_SUITE,
+      variant: "essential",
+      mirrors: MIRRORS,
+      debs: [...debs].sort(),
+      excludes: PATH_EXCLUDES,
+    }),
   );
 }
 
@@ -61,8 +68,8 @@ export async function baseRootfs(
     "--variant=essential",
     "--mode=root",
     "--format=tar",
-    "--aptopt=APT::Install-Recommends \"false\"",
-    "--aptopt=APT::Install-Suggests \"false\"",
+    '--aptopt=APT::Install-Recommends "false"',
+    '--aptopt=APT::Install-Suggests "false"',
     ...PATH_EXCLUDES.map((p) => `--dpkgopt=path-exclude=${p}`),
     `--include=${debs.join(",")}`,
     // Reuse downloaded .debs across package sets (mmdebstrap's documented cache recipe).

@@ -6,7 +6,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MvmError } from "@mvm/ir";
 import type { AgentArtifacts } from "./agent-artifacts.js";
-import { installAppDeps, type DepsOutcome } from "./app-deps.js";
+import { type DepsOutcome, installAppDeps } from "./app-deps.js";
 import { bakeBundle } from "./bundle.js";
 import { run, runOk } from "./exec.js";
 import { bakeGuestFiles } from "./guest-files.js";
@@ -16,12 +16,19 @@ import type { LaunchJson, Reporter } from "./types.js";
 
 export async function extractBase(tarball: string, root: string): Promise<void> {
   await mkdir(root, { recursive: true });
-  await runOk("tar", ["-C", root, "--numeric-owner", "-xpf", tarball], { what: "extracting the base rootfs" });
+  await runOk("tar", ["-C", root, "--numeric-owner", "-xpf", tarball], {
+    what: "extracting the base rootfs",
+  });
 }
 
 /** Installed Debian packages, read from the staged root's dpkg database by the host's dpkg. */
 export async function installedPackages(root: string): Promise<{ name: string; version: string }[]> {
-  const out = await runOk("dpkg-query", [`--admindir=${join(root, "var/lib/dpkg")}`, "-W", "-f", "${Package}\t${Version}\n"]);
+  const out = await runOk("dpkg-query", [
+    `--admindir=${join(root, "var/lib/dpkg")}`,
+    "-W",
+    "-f",
+    "${Package}\t${Version}\n",
+  ]);
   return out
     .split("\n")
     .filter(Boolean)
@@ -64,9 +71,13 @@ export async function runBeforeBuild(root: string, launch: LaunchJson, reporter:
       },
     });
     if (r.code !== 0) {
-      throw new MvmError("E_HOOK_FAILED", `before_build hook failed (exit ${r.code}):\n${r.output.trimEnd()}`, {
-        path: ".hooks.before_build",
-      });
+      throw new MvmError(
+        "E_HOOK_FAILED",
+        `before_build hook failed (exit ${r.code}):\n${r.output.trimEnd()}`,
+        {
+          path: ".hooks.before_build",
+        },
+      );
     }
   } finally {
     if (mounted) await run("umount", ["-l", join(root, "proc")]);
@@ -86,9 +97,22 @@ export async function stripRoot(root: string): Promise<void> {
     }
   }
   for (const p of [
-    "var/lib/dpkg", "var/lib/apt", "var/cache/apt", "var/cache/debconf", "var/cache/ldconfig",
-    "var/log", "etc/apt", "etc/dpkg", "usr/share/doc", "usr/share/man", "usr/share/info",
-    "usr/share/locale", "usr/share/lintian", "tmp", "var/tmp", "root/.cache",
+    "var/lib/dpkg",
+    "var/lib/apt",
+    "var/cache/apt",
+    "var/cache/debconf",
+    "var/cache/ldconfig",
+    "var/log",
+    "etc/apt",
+    "etc/dpkg",
+    "usr/share/doc",
+    "usr/share/man",
+    "usr/share/info",
+    "usr/share/locale",
+    "usr/share/lintian",
+    "tmp",
+    "var/tmp",
+    "root/.cache",
   ]) {
     await rm(join(root, p), { recursive: true, force: true });
   }
@@ -97,7 +121,10 @@ export async function stripRoot(root: string): Promise<void> {
   }
   // Host-specific files mmdebstrap copies in: replace with fixed content.
   await writeFile(join(root, "etc/hostname"), "mvm\n");
-  await writeFile(join(root, "etc/hosts"), "127.0.0.1\tlocalhost mvm\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+  await writeFile(
+    join(root, "etc/hosts"),
+    "127.0.0.1\tlocalhost mvm\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+  );
   await rm(join(root, "etc/resolv.conf"), { force: true });
   await writeFile(join(root, "etc/resolv.conf"), "");
   await writeFile(join(root, "etc/machine-id"), "");

@@ -3,6 +3,7 @@
 // a field added later by compile does not break older builds.
 
 export type { Reporter } from "../cli/reporter.js";
+
 import type { Reporter } from "../cli/reporter.js";
 
 export type HookCmd = { kind: "shell"; line: string } | { kind: "argv"; argv: string[] };

@@ -12,7 +12,12 @@ export function buildCommand(): Command {
   return new Command("build")
     .description("Build a compiled directory or .tgz into a microVM image in the content-addressed store")
     .argument("<compiled>", "directory or .tgz written by `mvmctl compile`")
-    .addOption(new Option("--backend <name>", "debian or nix (default: nix when usable, else debian)").choices(["debian", "nix"]))
+    .addOption(
+      new Option("--backend <name>", "debian or nix (default: nix when usable, else debian)").choices([
+        "debian",
+        "nix",
+      ]),
+    )
     .option("--strict", "refuse package version substitutions instead of warning")
     .option("--force", "rebuild even when the store has an image for these inputs")
     .option("--kernel <path>", "use this kernel (.deb or vmlinuz) instead of the pinned Debian cloud kernel")
@@ -35,7 +40,14 @@ Examples:
     .action(
       async (
         compiled: string,
-        o: { backend?: "debian" | "nix"; strict?: boolean; force?: boolean; kernel?: string; json?: boolean; quiet?: boolean },
+        o: {
+          backend?: "debian" | "nix";
+          strict?: boolean;
+          force?: boolean;
+          kernel?: string;
+          json?: boolean;
+          quiet?: boolean;
+        },
       ) => {
         const { buildImage } = await import("../build/build-image.js");
         const reporter = o.quiet ? silentReporter : createReporter();
@@ -68,11 +80,16 @@ Examples:
           );
           return;
         }
-        const rows = img.resolution.map((r) => [r.requested, `${r.provided} ${r.version}`, r.substituted ? "substituted" : ""]);
+        const rows = img.resolution.map((r) => [
+          r.requested,
+          `${r.provided} ${r.version}`,
+          r.substituted ? "substituted" : "",
+        ]);
         if (rows.length) {
           const w0 = Math.max(9, ...rows.map((r) => r[0]?.length ?? 0));
           process.stderr.write(`${"requested".padEnd(w0)}  provided\n`);
-          for (const r of rows) process.stderr.write(`${(r[0] ?? "").padEnd(w0)}  ${r[1]}${r[2] ? `  (${r[2]})` : ""}\n`);
+          for (const r of rows)
+            process.stderr.write(`${(r[0] ?? "").padEnd(w0)}  ${r[1]}${r[2] ? `  (${r[2]})` : ""}\n`);
         }
         process.stderr.write(`image ${res.cached ? "(cached) " : ""}${res.dir}\n`);
         process.stdout.write(`${res.digest}\n`);

@@ -18,11 +18,15 @@ before(async () => {
 
 /** A file's content inside an ext4 image, read with debugfs (no mount). */
 function catInImage(image: string, path: string): string {
-  return execFileSync("debugfs", ["-R", `cat ${path}`, image], { stdio: ["ignore", "pipe", "ignore"] }).toString();
+  return execFileSync("debugfs", ["-R", `cat ${path}`, image], {
+    stdio: ["ignore", "pipe", "ignore"],
+  }).toString();
 }
 
 function existsInImage(image: string, path: string): boolean {
-  const out = execFileSync("debugfs", ["-R", `stat ${path}`, image], { stdio: ["ignore", "pipe", "pipe"] }).toString();
+  const out = execFileSync("debugfs", ["-R", `stat ${path}`, image], {
+    stdio: ["ignore", "pipe", "pipe"],
+  }).toString();
   return out.includes("Inode:");
 }
 
@@ -50,7 +54,10 @@ test("python: build, image.json, cache hit, forced rebuild with the same digest"
   assert.ok(img.packages.some((p: { name: string }) => p.name === "python3"));
   assert.deepEqual(
     img.resolution.map((r: { requested: string; substituted: boolean }) => [r.requested, r.substituted]),
-    [["python312", true], ["curl", false]],
+    [
+      ["python312", true],
+      ["curl", false],
+    ],
   );
   for (const f of ["vmlinuz", "initramfs.img", "rootfs.ext4", "workload.json", "launch.json", "image.json"]) {
     assert.ok(existsSync(join(first.dir, f)), f);
@@ -106,13 +113,16 @@ test("a failing before_build hook fails the build with its output and leaves no 
   const input = await compiledFixture("python", {
     hooks: { before_build: [{ kind: "shell", line: "echo about to fail; echo oops >&2; exit 3" }] },
   });
-  await assert.rejects(buildImage({ input, home, reporter: recordingReporter() }), (e: Error & { code?: string }) => {
-    assert.equal(e.code, "E_HOOK_FAILED");
-    assert.match(e.message, /exit 3/);
-    assert.match(e.message, /about to fail/);
-    assert.match(e.message, /oops/);
-    return true;
-  });
+  await assert.rejects(
+    buildImage({ input, home, reporter: recordingReporter() }),
+    (e: Error & { code?: string }) => {
+      assert.equal(e.code, "E_HOOK_FAILED");
+      assert.match(e.message, /exit 3/);
+      assert.match(e.message, /about to fail/);
+      assert.match(e.message, /oops/);
+      return true;
+    },
+  );
   const left = readdirSync(join(home, "images")).filter((n) => n !== "by-inputs" && n !== "by-workload");
   assert.deepEqual(left, []);
   assert.deepEqual(readdirSync(join(home, "images/by-inputs")), []);

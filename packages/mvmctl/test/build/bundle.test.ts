@@ -11,7 +11,10 @@ test("relative .ts specifiers become .mjs; packages and .js are left alone", () 
 });
 
 test("types are stripped and imports rewritten", async () => {
-  const out = await transpileFile(`import { s } from "./util.ts";\nexport function greet(name: string): string { return s + name; }\n`, "app.ts");
+  const out = await transpileFile(
+    `import { s } from "./util.ts";\nexport function greet(name: string): string { return s + name; }\n`,
+    "app.ts",
+  );
   assert.match(out, /from "\.\/util\.mjs"/);
   assert.ok(!out.includes(": string"));
 });

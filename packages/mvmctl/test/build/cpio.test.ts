@@ -10,7 +10,12 @@ import { cpioNewc, initramfsBytes } from "../../src/build/cpio.js";
 const entries = [
   { path: "lib/modules/x/virtio.ko", type: "file" as const, mode: 0o644, data: Buffer.from("ko") },
   { path: "init", type: "file" as const, mode: 0o755, data: Buffer.from("#!/bin/sh\n") },
-  { path: "etc/mvm/modules", type: "file" as const, mode: 0o644, data: Buffer.from("/lib/modules/x/virtio.ko\n") },
+  {
+    path: "etc/mvm/modules",
+    type: "file" as const,
+    mode: 0o644,
+    data: Buffer.from("/lib/modules/x/virtio.ko\n"),
+  },
 ];
 
 test("same entries in any order give the same bytes", () => {
@@ -24,7 +29,9 @@ test("same entries in any order give the same bytes", () => {
 
 test("cpio(1) reads it back with parents, modes, owners and mtime 0", () => {
   const dir = mkdtempSync(join(tmpdir(), "mvm-cpio-"));
-  const listing = execFileSync("cpio", ["-itv", "--quiet"], { input: gunzipSync(initramfsBytes(entries)) }).toString();
+  const listing = execFileSync("cpio", ["-itv", "--quiet"], {
+    input: gunzipSync(initramfsBytes(entries)),
+  }).toString();
   assert.match(listing, /^-rwxr-xr-x +1 root +root +10 Jan +1 +1970 init$/m);
   assert.match(listing, /^drwxr-xr-x .* lib\/modules\/x$/m);
   execFileSync("cpio", ["-idm", "--quiet"], { cwd: dir, input: cpioNewc(entries) });

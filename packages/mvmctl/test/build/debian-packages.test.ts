@@ -18,17 +18,22 @@ test("a version bookworm lacks is substituted with a warning naming both", () =>
 });
 
 test("--strict refuses a substitution", () => {
-  assert.throws(() => resolvePackages(["python312"], { strict: true }), { code: "E_PACKAGE_SUBSTITUTED_STRICT" });
+  assert.throws(() => resolvePackages(["python312"], { strict: true }), {
+    code: "E_PACKAGE_SUBSTITUTED_STRICT",
+  });
   assert.doesNotThrow(() => resolvePackages(["python311"], { strict: true }));
 });
 
 test("an unknown attribute lists the known ones", () => {
-  assert.throws(() => resolvePackages(["leftpad"]), (e: Error & { code?: string }) => {
-    assert.equal(e.code, "E_PACKAGE_UNKNOWN");
-    assert.match(e.message, /leftpad/);
-    for (const k of ["bash", "coreutils", "curl", "git", "nodejs"]) assert.ok(e.message.includes(k), k);
-    return true;
-  });
+  assert.throws(
+    () => resolvePackages(["leftpad"]),
+    (e: Error & { code?: string }) => {
+      assert.equal(e.code, "E_PACKAGE_UNKNOWN");
+      assert.match(e.message, /leftpad/);
+      for (const k of ["bash", "coreutils", "curl", "git", "nodejs"]) assert.ok(e.message.includes(k), k);
+      return true;
+    },
+  );
   assert.ok(knownAttributes().includes("jq"));
 });
 

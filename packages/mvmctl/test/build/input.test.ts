@@ -9,9 +9,12 @@ import tar from "tar-stream";
 import { openInput, safeEntryPath } from "../../src/build/input.js";
 import { compiledFixture } from "./fixtures.js";
 
-async function tgz(entries: { name: string; data?: string; type?: "file" | "directory" | "symlink"; linkname?: string }[]): Promise<Buffer> {
+async function tgz(
+  entries: { name: string; data?: string; type?: "file" | "directory" | "symlink"; linkname?: string }[],
+): Promise<Buffer> {
   const pack = tar.pack();
-  for (const e of entries) pack.entry({ name: e.name, type: e.type ?? "file", linkname: e.linkname, mode: 0o644 }, e.data ?? "");
+  for (const e of entries)
+    pack.entry({ name: e.name, type: e.type ?? "file", linkname: e.linkname, mode: 0o644 }, e.data ?? "");
   pack.finalize();
   const chunks: Buffer[] = [];
   for await (const c of pack) chunks.push(c as Buffer);

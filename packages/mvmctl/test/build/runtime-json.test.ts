@@ -3,7 +3,15 @@ import { test } from "node:test";
 import { runtimeJson } from "../../src/build/runtime-json.js";
 import type { LaunchJson } from "../../src/build/types.js";
 
-const fn = { kind: "function", module: "app", function: "greet", language: "python", primary: true, working_dir: "/app", env: {} };
+const fn = {
+  kind: "function",
+  module: "app",
+  function: "greet",
+  language: "python",
+  primary: true,
+  working_dir: "/app",
+  env: {},
+};
 const cmd = { kind: "command", command: ["python3", "/app/worker.py"], working_dir: "/app", env: { A: "1" } };
 
 test("runtime.json follows docs/architecture.md", () => {
@@ -22,7 +30,15 @@ test("runtime.json follows docs/architecture.md", () => {
     primary: "greet",
     env: { MODEL_PATH: "/data/model.pt" },
     entrypoints: {
-      greet: { kind: "function", language: "python", module: "app", function: "greet", working_dir: "/app", env: {}, params: [{ name: "name", kind: "normal", required: true }] },
+      greet: {
+        kind: "function",
+        language: "python",
+        module: "app",
+        function: "greet",
+        working_dir: "/app",
+        env: {},
+        params: [{ name: "name", kind: "normal", required: true }],
+      },
       main: { kind: "command", command: ["python3", "/app/worker.py"], working_dir: "/app", env: { A: "1" } },
     },
     hooks: ["after_start"],
@@ -31,7 +47,10 @@ test("runtime.json follows docs/architecture.md", () => {
 });
 
 test("secret references never reach runtime.json", () => {
-  const ep = { ...fn, env: { TOKEN: { kind: "secret_ref", name: "t" }, LIT: { kind: "literal", value: "v" } } };
+  const ep = {
+    ...fn,
+    env: { TOKEN: { kind: "secret_ref", name: "t" }, LIT: { kind: "literal", value: "v" } },
+  };
   const launch = { workload_id: "w", entrypoint: ep, entrypoints: [ep], env: {} } as unknown as LaunchJson;
   const rt = runtimeJson(launch);
   assert.deepEqual(rt.entrypoints.greet?.env, { LIT: "v" });
