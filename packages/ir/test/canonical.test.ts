@@ -11,14 +11,47 @@ describe("key order", () => {
     // U+FB01 is one unit 0xFB01; U+1F600 is the pair 0xD83D 0xDE00. By units the emoji sorts first.
     const v = { "\u{1F600}": 1, "\uFB01": 2 };
     assert.equal(canonicalJson(v), '{"\uFB01":2,"\u{1F600}":1}');
-    assert.deepEqual(["\u{1F600}", "\uFB01"].sort(), ["\u{1F600}", "\uFB01"], "JS's default sort is by units");
+    assert.deepEqual(
+      ["\u{1F600}", "\uFB01"].sort(),
+      ["\u{1F600}", "\uFB01"],
+      "JS's default sort is by units",
+    );
   });
 
   test("a full ordering across ASCII, Latin-1, BMP and astral keys", () => {
-    const keys = ["\u{10FFFF}", "~", "\uFFFF", "B", "", "\u{1D11E}", "a", "\u00E9", "\uE000", "aa", "\u007F", "A"];
+    const keys = [
+      "\u{10FFFF}",
+      "~",
+      "\uFFFF",
+      "B",
+      "",
+      "\u{1D11E}",
+      "a",
+      "\u00E9",
+      "\uE000",
+      "aa",
+      "\u007F",
+      "A",
+    ];
     const v = Object.fromEntries(keys.map((k, i) => [k, i]));
-    const order = ["", "A", "B", "a", "aa", "~", "\u007F", "\u00E9", "\uE000", "\uFFFF", "\u{1D11E}", "\u{10FFFF}"];
-    assert.equal(canonicalJson(v), `{${order.map((k) => `${JSON.stringify(k)}:${keys.indexOf(k)}`).join(",")}}`);
+    const order = [
+      "",
+      "A",
+      "B",
+      "a",
+      "aa",
+      "~",
+      "\u007F",
+      "\u00E9",
+      "\uE000",
+      "\uFFFF",
+      "\u{1D11E}",
+      "\u{10FFFF}",
+    ];
+    assert.equal(
+      canonicalJson(v),
+      `{${order.map((k) => `${JSON.stringify(k)}:${keys.indexOf(k)}`).join(",")}}`,
+    );
   });
 
   test("nested objects are sorted at every level; arrays keep their order", () => {
@@ -36,7 +69,7 @@ describe("key order", () => {
 
 describe("escaping", () => {
   test("the five short escapes, quote and backslash", () => {
-    assert.equal(canonicalJson("\b\f\n\r\t\"\\"), '"\\b\\f\\n\\r\\t\\"\\\\"');
+    assert.equal(canonicalJson('\b\f\n\r\t"\\'), '"\\b\\f\\n\\r\\t\\"\\\\"');
   });
 
   test("other control characters are \\u00xx in lowercase hex", () => {
@@ -49,7 +82,10 @@ describe("escaping", () => {
     assert.equal(canonicalJson(s), `"${s}"`);
     assert.deepEqual(
       [...canonicalBytes(s)],
-      [0x22, 0x7f, 0x2f, 0xe2, 0x80, 0xa8, 0xe2, 0x80, 0xa9, 0xc3, 0xa9, 0xe4, 0xb8, 0xad, 0xf0, 0x9f, 0x98, 0x80, 0x22],
+      [
+        0x22, 0x7f, 0x2f, 0xe2, 0x80, 0xa8, 0xe2, 0x80, 0xa9, 0xc3, 0xa9, 0xe4, 0xb8, 0xad, 0xf0, 0x9f, 0x98,
+        0x80, 0x22,
+      ],
     );
   });
 
@@ -60,7 +96,10 @@ describe("escaping", () => {
 
 describe("numbers and other values", () => {
   test("integers in decimal, no exponent, no fraction", () => {
-    assert.equal(canonicalJson([0, 1, 65535, 4294967295, 1e21 / 1e6]), "[0,1,65535,4294967295,1000000000000000]");
+    assert.equal(
+      canonicalJson([0, 1, 65535, 4294967295, 1e21 / 1e6]),
+      "[0,1,65535,4294967295,1000000000000000]",
+    );
   });
 
   test("non-integers and unsafe integers are refused", () => {
@@ -72,7 +111,10 @@ describe("numbers and other values", () => {
   });
 
   test("null, booleans, empty containers, no whitespace", () => {
-    assert.equal(canonicalJson({ t: true, f: false, n: null, o: {}, a: [] }), '{"a":[],"f":false,"n":null,"o":{},"t":true}');
+    assert.equal(
+      canonicalJson({ t: true, f: false, n: null, o: {}, a: [] }),
+      '{"a":[],"f":false,"n":null,"o":{},"t":true}',
+    );
   });
 
   test("undefined members are dropped; functions and bigints are refused", () => {
@@ -122,27 +164,50 @@ describe("ir_hash", () => {
 
   test("function entrypoints: working_dir, env, primary always; optional ones omitted when absent", () => {
     const w = structuredClone(minimal) as { apps: Record<string, unknown>[] };
-    w.apps[0]!.entrypoints = [{ kind: "function", language: "node", module: "m", function: "f", extra_imports: [] }];
+    w.apps[0]!.entrypoints = [
+      { kind: "function", language: "node", module: "m", function: "f", extra_imports: [] },
+    ];
     const text = workloadCanonicalJson(validateWorkload(w).workload!);
     assert.ok(
-      text.includes('"entrypoints":[{"env":{},"format":"json","function":"f","kind":"function","language":"node","module":"m","primary":false,"working_dir":"/app"}]'),
+      text.includes(
+        '"entrypoints":[{"env":{},"format":"json","function":"f","kind":"function","language":"node","module":"m","primary":false,"working_dir":"/app"}]',
+      ),
       text,
     );
   });
 
   test("idempotence: canonical -> parse -> validate -> canonical is byte-identical", () => {
     const full = structuredClone(minimal) as { apps: Record<string, unknown>[]; extensions?: unknown };
-    full.apps[0]!.network = { mode: "bridge", ports: [{ mapping_id: "h", host: 8080, guest: 80 }], peers: ["db"], dns: { kind: "resolver", host: "1.1.1.1" } };
-    full.apps[0]!.env = { Z: { kind: "literal", value: "\u0000\u00C9\u{1F600}" }, A: { kind: "literal", value: "" } };
+    full.apps[0]!.network = {
+      mode: "bridge",
+      ports: [{ mapping_id: "h", host: 8080, guest: 80 }],
+      peers: ["db"],
+      dns: { kind: "resolver", host: "1.1.1.1" },
+    };
+    full.apps[0]!.env = {
+      Z: { kind: "literal", value: "\u0000\u00C9\u{1F600}" },
+      A: { kind: "literal", value: "" },
+    };
     full.extensions = { "\u{1F600}": { "\uFB01": [1, "\n"] } };
     const once = workloadCanonicalJson(validateWorkload(full).workload!);
     const twice = workloadCanonicalJson(validateWorkload(JSON.parse(once)).workload!);
     assert.equal(twice, once);
-    assert.equal(canonicalJson(JSON.parse(once)), once, "canonical text re-encodes to itself as plain JSON too");
+    assert.equal(
+      canonicalJson(JSON.parse(once)),
+      once,
+      "canonical text re-encodes to itself as plain JSON too",
+    );
   });
 
   test("input key order and explicit defaults do not change the hash", () => {
-    const reordered = JSON.parse(JSON.stringify(minimal, Object.keys(minimal).reverse().concat(["name", "source", "image", "entrypoints", "kind", "path", "packages", "command"])));
+    const reordered = JSON.parse(
+      JSON.stringify(
+        minimal,
+        Object.keys(minimal)
+          .reverse()
+          .concat(["name", "source", "image", "entrypoints", "kind", "path", "packages", "command"]),
+      ),
+    );
     const a = irHash(validateWorkload(minimal).workload!);
     const b = irHash(validateWorkload(reordered).workload!);
     assert.equal(a, b);
@@ -152,7 +217,10 @@ describe("ir_hash", () => {
     const w = structuredClone(minimal) as { apps: Record<string, unknown>[] };
     w.apps[0]!.env = {
       LIT: { kind: "literal", value: "x" },
-      KEY: { kind: "secret_ref", ref: { name: "k", mount: { kind: "env", var: "KEY" }, allowed_hosts: ["a.com"] } },
+      KEY: {
+        kind: "secret_ref",
+        ref: { name: "k", mount: { kind: "env", var: "KEY" }, allowed_hosts: ["a.com"] },
+      },
     };
     const v = validateWorkload(w).workload!;
     const text = workloadCanonicalJson(withoutSecrets(v));

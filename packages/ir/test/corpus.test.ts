@@ -48,11 +48,27 @@ function summarize(ds: Diagnostic[]): Expected[] {
       if (d.severity === "warning") e.severity = "warning";
       return e;
     })
-    .sort((a, b) => (`${a.path ?? ""} ${a.code}` < `${b.path ?? ""} ${b.code}` ? -1 : `${a.path ?? ""} ${a.code}` > `${b.path ?? ""} ${b.code}` ? 1 : 0));
+    .sort((a, b) =>
+      `${a.path ?? ""} ${a.code}` < `${b.path ?? ""} ${b.code}`
+        ? -1
+        : `${a.path ?? ""} ${a.code}` > `${b.path ?? ""} ${b.code}`
+          ? 1
+          : 0,
+    );
 }
 
 function sorted(es: Expected[]): Expected[] {
-  return summarize(es.map((e) => ({ ...e, detail: "", severity: e.severity ?? "error", location: e.line === undefined ? undefined : { file: "", line: e.line, column: e.column } }) as Diagnostic));
+  return summarize(
+    es.map(
+      (e) =>
+        ({
+          ...e,
+          detail: "",
+          severity: e.severity ?? "error",
+          location: e.line === undefined ? undefined : { file: "", line: e.line, column: e.column },
+        }) as Diagnostic,
+    ),
+  );
 }
 
 const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
@@ -84,7 +100,11 @@ describe("valid corpus", () => {
       const expectedHash = readFileSync(hashFile, "utf8").trim();
       assert.match(expectedHash, /^[0-9a-f]{64}$/);
       // ir_hash is the sha256 of the checked-in canonical bytes, computed independently here.
-      assert.equal(sha256(expectedCanonical), expectedHash, "the .hash file is the sha256 of the .canonical.json bytes");
+      assert.equal(
+        sha256(expectedCanonical),
+        expectedHash,
+        "the .hash file is the sha256 of the .canonical.json bytes",
+      );
       assert.equal(hash, expectedHash);
       // Idempotence: canonical text is itself valid IR and canonicalizes to itself.
       const again = validateWorkloadText(canonical, `${name}.canonical.json`);
@@ -120,7 +140,8 @@ describe("invalid corpus", () => {
   test("covers every validation code of spec section 3", () => {
     const seen = new Set<string>();
     for (const name of names) {
-      for (const e of JSON.parse(readFileSync(join(INVALID, `${name}.expected.json`), "utf8")) as Expected[]) seen.add(e.code);
+      for (const e of JSON.parse(readFileSync(join(INVALID, `${name}.expected.json`), "utf8")) as Expected[])
+        seen.add(e.code);
     }
     for (const name of inputs(VALID)) {
       const f = join(VALID, `${name}.expected.json`);
@@ -128,13 +149,33 @@ describe("invalid corpus", () => {
     }
     // The remaining §3 codes need the source tree or the output dir; the compile stage reports them.
     const validationCodes = [
-      "E_MALFORMED_VERSION", "E_UNSUPPORTED_MAJOR", "E_MINOR_TOO_HIGH", "E_UNKNOWN_FIELD", "E_MALFORMED_MANIFEST",
-      "E_INVALID_ID", "E_EMPTY_APPS", "E_MULTI_APP_DEFERRED", "E_SOURCE_KIND_DEFERRED", "E_SECRET_WITHOUT_BINDING",
-      "E_NETWORK_PORTS_WITH_NONE", "E_NETWORK_WILDCARD", "E_NETWORK_INVALID_PORT", "E_INGRESS_INVALID_MAPPING",
-      "E_INGRESS_DUPLICATE_MAPPING", "E_INGRESS_DUPLICATE_BIND", "E_INGRESS_GUEST_NOT_LOOPBACK",
-      "E_FUNCTION_NETWORK_HOST_FORBIDDEN", "E_UNSUPPORTED_LANGUAGE", "E_SHELL_ENTRYPOINT_FORBIDDEN",
-      "E_NO_PRIMARY_ENTRYPOINT", "E_MULTIPLE_PRIMARY_ENTRYPOINTS", "E_DUPLICATE_ENTRYPOINT_FUNCTION",
-      "E_SECRET_IN_SCHEMA", "E_PERSIST_DEFERRED", "E_SOURCE_GLOB_INVALID", "E_RESOURCES_OUT_OF_RANGE",
+      "E_MALFORMED_VERSION",
+      "E_UNSUPPORTED_MAJOR",
+      "E_MINOR_TOO_HIGH",
+      "E_UNKNOWN_FIELD",
+      "E_MALFORMED_MANIFEST",
+      "E_INVALID_ID",
+      "E_EMPTY_APPS",
+      "E_MULTI_APP_DEFERRED",
+      "E_SOURCE_KIND_DEFERRED",
+      "E_SECRET_WITHOUT_BINDING",
+      "E_NETWORK_PORTS_WITH_NONE",
+      "E_NETWORK_WILDCARD",
+      "E_NETWORK_INVALID_PORT",
+      "E_INGRESS_INVALID_MAPPING",
+      "E_INGRESS_DUPLICATE_MAPPING",
+      "E_INGRESS_DUPLICATE_BIND",
+      "E_INGRESS_GUEST_NOT_LOOPBACK",
+      "E_FUNCTION_NETWORK_HOST_FORBIDDEN",
+      "E_UNSUPPORTED_LANGUAGE",
+      "E_SHELL_ENTRYPOINT_FORBIDDEN",
+      "E_NO_PRIMARY_ENTRYPOINT",
+      "E_MULTIPLE_PRIMARY_ENTRYPOINTS",
+      "E_DUPLICATE_ENTRYPOINT_FUNCTION",
+      "E_SECRET_IN_SCHEMA",
+      "E_PERSIST_DEFERRED",
+      "E_SOURCE_GLOB_INVALID",
+      "E_RESOURCES_OUT_OF_RANGE",
     ];
     const missing = validationCodes.filter((c) => !seen.has(c));
     assert.deepEqual(missing, [], "codes no corpus document exercises");
