@@ -14,7 +14,10 @@ describe("agent parsers", () => {
     assert.match(out, /replayed [1-9]\d* input\(s\)/);
   });
 
-  it("survive a bounded libFuzzer run", { skip: hasClang ? false : "clang not installed", timeout: 120_000 }, () => {
+  it("survive a bounded libFuzzer run", {
+    skip: hasClang ? false : "clang not installed",
+    timeout: 120_000,
+  }, () => {
     const r = spawnSync("make", ["-s", "-C", agentDir, "fuzz", "FUZZ_SECONDS=10"], { encoding: "utf8" });
     const out = `${r.stdout}${r.stderr}`;
     assert.equal(r.status, 0, out);

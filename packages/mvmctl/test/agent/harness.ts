@@ -83,7 +83,14 @@ export function makeRoot(opts: AgentOptions = {}): string {
     env: {},
     params: [p("name"), p("punct", false)],
   };
-  entrypoints.failJs = { kind: "function", language: "typescript", module: "app", function: "failJs", working_dir: app, params: [] };
+  entrypoints.failJs = {
+    kind: "function",
+    language: "typescript",
+    module: "app",
+    function: "failJs",
+    working_dir: app,
+    params: [],
+  };
   const runtime = {
     version: 1,
     workload_id: "agent-test",
@@ -106,7 +113,13 @@ export async function startAgent(opts: AgentOptions = {}): Promise<RunningAgent>
   const root = makeRoot(opts);
   const sock = join(root, "agent.sock");
   const transport = opts.transport ?? "unix";
-  const args = [...(transport === "unix" ? ["--listen-unix", sock] : ["--stdio"]), "--root", root, "--tmp-dir", join(root, "tmp")];
+  const args = [
+    ...(transport === "unix" ? ["--listen-unix", sock] : ["--stdio"]),
+    "--root",
+    root,
+    "--tmp-dir",
+    join(root, "tmp"),
+  ];
   const proc = spawn(agentBin, args, { stdio: ["pipe", "pipe", "pipe"] });
   let log = "";
   proc.stderr?.on("data", (d: Buffer) => {
@@ -145,4 +158,5 @@ export async function startAgent(opts: AgentOptions = {}): Promise<RunningAgent>
 }
 
 /** `[args, kwargs]` as the stdin of an invoke. */
-export const call = (args: unknown[] = [], kwargs: Record<string, unknown> = {}) => JSON.stringify([args, kwargs]);
+export const call = (args: unknown[] = [], kwargs: Record<string, unknown> = {}) =>
+  JSON.stringify([args, kwargs]);

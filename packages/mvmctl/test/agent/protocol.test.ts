@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AgentError } from "../../src/runtime/protocol/errors.js";
-import { encodeFrame, encodeRawFrame } from "../../src/runtime/protocol/frame.js";
+import { encodeRawFrame } from "../../src/runtime/protocol/frame.js";
 import { call, startAgent } from "./harness.js";
 
 async function rejectsWith(p: Promise<unknown>, kind: string): Promise<AgentError> {

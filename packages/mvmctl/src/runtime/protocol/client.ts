@@ -4,7 +4,7 @@
 import { connect as netConnect } from "node:net";
 import type { Duplex } from "node:stream";
 import { AgentError, fromAgentReply } from "./errors.js";
-import { FrameDecoder, FrameTooLargeError, encodeFrame } from "./frame.js";
+import { encodeFrame, FrameDecoder, FrameTooLargeError } from "./frame.js";
 
 export const PROTOCOL_VERSION = 1;
 /** Largest stdin sent inline with invoke/exec; the rest follows in invoke.stdin frames. */
@@ -127,7 +127,9 @@ export class AgentClient {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.callGraceMs = opts.callGraceMs ?? 10_000;
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
-    stream.on("error", (err) => this.fail(new AgentError("disconnected", `agent channel error: ${err.message}`, { cause: err })));
+    stream.on("error", (err) =>
+      this.fail(new AgentError("disconnected", `agent channel error: ${err.message}`, { cause: err })),
+    );
     stream.on("close", () => this.fail(new AgentError("disconnected", "the agent channel closed")));
     stream.on("end", () => this.fail(new AgentError("disconnected", "the agent channel closed")));
   }
@@ -141,7 +143,11 @@ export class AgentClient {
         resolve(new AgentClient(sock, opts));
       });
       sock.once("error", (err) =>
-        reject(new AgentError("disconnected", `cannot connect to the agent at ${path}: ${err.message}`, { cause: err })),
+        reject(
+          new AgentError("disconnected", `cannot connect to the agent at ${path}: ${err.message}`, {
+            cause: err,
+          }),
+        ),
       );
     });
   }
@@ -158,7 +164,10 @@ export class AgentClient {
 
   async ping(): Promise<Readiness> {
     const r = await this.request({ op: "ping" });
-    return { ready: r.ready === true, ...(typeof r.ready_error === "string" ? { ready_error: r.ready_error } : {}) };
+    return {
+      ready: r.ready === true,
+      ...(typeof r.ready_error === "string" ? { ready_error: r.ready_error } : {}),
+    };
   }
 
   /**
@@ -200,7 +209,10 @@ export class AgentClient {
     );
   }
 
-  async fsRead(path: string, opts: { offset?: number; length?: number } = {}): Promise<{ data: Buffer; eof: boolean }> {
+  async fsRead(
+    path: string,
+    opts: { offset?: number; length?: number } = {},
+  ): Promise<{ data: Buffer; eof: boolean }> {
     const r = await this.request({ op: "fs.read", path, ...opts });
     return { data: Buffer.from(String(r.data_b64 ?? ""), "base64"), eof: r.eof === true };
   }
@@ -267,7 +279,11 @@ export class AgentClient {
   }
 
   /** Sends one request and waits for its terminal reply; `ok:false` rejects with AgentError. */
-  request(msg: Record<string, unknown>, timeoutMs: number | undefined = this.requestTimeoutMs, onEvent?: (e: Reply) => void): Promise<Reply> {
+  request(
+    msg: Record<string, unknown>,
+    timeoutMs: number | undefined = this.requestTimeoutMs,
+    onEvent?: (e: Reply) => void,
+  ): Promise<Reply> {
     const op = String(msg.op);
     if (this.closedError) return Promise.reject(this.closedError);
     const id = this.allocId();
@@ -276,7 +292,9 @@ export class AgentClient {
       frame = encodeFrame({ id, ...msg });
     } catch (err) {
       return Promise.reject(
-        new AgentError("payload_cap", `${op}: the request is larger than the 1 MiB frame limit`, { cause: err }),
+        new AgentError("payload_cap", `${op}: the request is larger than the 1 MiB frame limit`, {
+          cause: err,
+        }),
       );
     }
     return new Promise<Reply>((resolve, reject) => {
@@ -309,7 +327,8 @@ export class AgentClient {
     callTimeoutMs: number | undefined,
     handlers: StreamHandlers,
   ): Promise<CallResult> {
-    const input = stdin === undefined ? undefined : typeof stdin === "string" ? Buffer.from(stdin, "utf8") : stdin;
+    const input =
+      stdin === undefined ? undefined : typeof stdin === "string" ? Buffer.from(stdin, "utf8") : stdin;
     const first = input?.subarray(0, STDIN_CHUNK_BYTES);
     if (first && first.length) args.stdin_b64 = first.toString("base64");
     const streamRest = input !== undefined && input.length > STDIN_CHUNK_BYTES;
@@ -373,7 +392,9 @@ export class AgentClient {
       try {
         msg = JSON.parse(body.toString("utf8")) as Reply;
       } catch (err) {
-        this.fail(new AgentError("protocol_error", "the agent sent a frame that is not JSON", { cause: err }));
+        this.fail(
+          new AgentError("protocol_error", "the agent sent a frame that is not JSON", { cause: err }),
+        );
         this.stream.destroy();
         return;
       }

@@ -111,7 +111,12 @@ export class AgentError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { code: this.code, kind: this.kind, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
+    return {
+      code: this.code,
+      kind: this.kind,
+      message: this.message,
+      ...(this.hint ? { hint: this.hint } : {}),
+    };
   }
 }
 
