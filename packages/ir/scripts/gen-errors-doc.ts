@@ -34,7 +34,9 @@ export function renderErrorsDoc(): string {
     lines.push("| code | severity | exit | meaning | what to do |", "|---|---|---|---|---|");
     for (const code of codes) {
       const row = section.rows[code]!;
-      lines.push(`| \`${code}\` | ${row.severity ?? "error"} | ${row.exit} | ${cell(row.summary)} | ${cell(row.hint)} |`);
+      lines.push(
+        `| \`${code}\` | ${row.severity ?? "error"} | ${row.exit} | ${cell(row.summary)} | ${cell(row.hint)} |`,
+      );
     }
     lines.push("");
   }
