@@ -168,7 +168,8 @@ export const HELPERS: Record<string, HelperDef> = {
       const portsVal = optional(args, "ports");
       const ports = portsVal ? portForwards(env, portsVal) : env.origins.array(call, []);
       const egressVal = optional(args, "egress");
-      const egress = egressVal ? c.helper("network", "egress", egressVal, ["egress"], "mvm.egress([...])") : undefined;
+      // egress= takes mvm.egress([...]) or, as the TypeScript SDK does, a plain list of host_port(...).
+      const egress = egressVal?.t === "list" ? callEgressList(env, egressVal, call) : egressVal ? c.helper("network", "egress", egressVal, ["egress"], "mvm.egress([...]) or a list of mvm.host_port(...)") : undefined;
       const httpsVal = optional(args, "allow_https");
       const https = httpsVal ? c.strList("network", "allow_https", httpsVal) : [];
       const dnsVal = optional(args, "dns");
@@ -210,16 +211,8 @@ export const HELPERS: Record<string, HelperDef> = {
     build(env, args, call) {
       const v = val(args, "allowlist");
       if (!v) return undefined;
-      if (v.t !== "list") return env.checks.bad("egress", "allowlist", "a list of mvm.host_port(...)", v);
-      const rows: Array<[unknown, Node | undefined]> = [];
-      let ok = true;
-      v.items.forEach((item, i) => {
-        const h = env.checks.helper("egress", `allowlist[${i}]`, item, ["host_port"], "mvm.host_port(...)");
-        if (h) rows.push([h.ir, h.node]);
-        else ok = false;
-      });
-      if (!ok) return undefined;
-      return { ir: env.origins.object(call, [["allowlist", env.origins.array(v.node, rows), v.node]]) };
+      const h = egressFromList(env, "egress", "allowlist", v, call);
+      return h ? { ir: h } : undefined;
     },
   },
   host_port: {
@@ -441,6 +434,25 @@ export function hookList(env: HelperEnv, helper: string, what: string, v: PyVal)
   }
   const cmd = hookCmd(env, helper, what, v, v.node);
   return cmd === undefined ? undefined : env.origins.array(v.node, [[cmd, v.node]]);
+}
+
+/** An egress allowlist from a list of host_port(...) results. */
+function egressFromList(env: HelperEnv, helper: string, what: string, v: PyVal, call: Node): unknown {
+  if (v.t !== "list") return env.checks.bad(helper, what, "a list of mvm.host_port(...)", v);
+  const rows: Array<[unknown, Node | undefined]> = [];
+  let ok = true;
+  v.items.forEach((item, i) => {
+    const h = env.checks.helper(helper, `${what}[${i}]`, item, ["host_port"], "mvm.host_port(...)");
+    if (h) rows.push([h.ir, h.node]);
+    else ok = false;
+  });
+  if (!ok) return undefined;
+  return env.origins.object(call, [["allowlist", env.origins.array(v.node, rows), v.node]]);
+}
+
+function callEgressList(env: HelperEnv, v: PyVal, call: Node): { ir: unknown; node: Node } | undefined {
+  const ir = egressFromList(env, "network", "egress", v, call);
+  return ir ? { ir, node: v.node } : undefined;
 }
 
 function portForwards(env: HelperEnv, v: PyVal): unknown[] | undefined {
