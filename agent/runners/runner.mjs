@@ -16,6 +16,9 @@ class RunnerError extends Error {
   }
 }
 
+// SDKs check this: mvm.emitJson() at a module's top level must not print when the guest imports it.
+process.env.MVM_IN_GUEST = "1";
+
 const realStdoutWrite = process.stdout.write.bind(process.stdout);
 // The user's console.log and process.stdout.write go to stderr; only the result uses stdout.
 process.stdout.write = process.stderr.write.bind(process.stderr);

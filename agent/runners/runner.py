@@ -59,6 +59,8 @@ def bind(params, args, kwargs):
 
 
 def load(working_dir, module, function):
+    # SDKs check this: mvm.emit_json() at a module's top level must not print in the guest.
+    os.environ["MVM_IN_GUEST"] = "1"
     sys.path.insert(0, working_dir)
     rel = module.replace(".", os.sep)
     if not (
