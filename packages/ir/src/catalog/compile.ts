@@ -138,6 +138,21 @@ export const compileCodes = {
     hint: "mvmctl secret ls lists the stored names",
     exit: 1,
   },
+  E_SDK_LIVE: {
+    summary: "a live-mode Sandbox call failed in mvmctl",
+    hint: "the error carries mvmctl's argv, exit code and stderr; run that command yourself to see more",
+    exit: 1,
+  },
+  E_SDK_NOT_FOUND: {
+    summary: "a live-mode Sandbox call named something that does not exist",
+    hint: "check the sandbox name or the guest path",
+    exit: 1,
+  },
+  E_SDK_TIMEOUT: {
+    summary: "a live-mode Sandbox call did not finish in time",
+    hint: "raise the timeout option of the call",
+    exit: 124,
+  },
   E_USAGE: {
     summary: "the command line is not valid",
     hint: "see mvmctl <verb> --help",
