@@ -2,11 +2,12 @@
 // SIGKILL; then the instance dir is removed. A failed instance (VM already gone) is just cleaned.
 // What the guest printed while stopping (before_stop's output) is passed to the reporter, since
 // the console log goes away with the instance.
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import type { Reporter } from "../cli/reporter.js";
 import { connectAgent } from "./agent-connect.js";
 import { readFrom } from "./console-tail.js";
 import { listInstances, readState, removeInstanceDir, requireState, writeState } from "./instances.js";
+import { instancePaths } from "./paths.js";
 import { processAlive } from "./proc.js";
 import { QemuDriver, findQemu } from "./vmm/qemu.js";
 
@@ -36,7 +37,16 @@ function fileSize(path: string): number {
 export async function down(o: DownOptions): Promise<DownResult> {
   const r = o.reporter;
   const graceMs = o.graceMs ?? 10_000;
-  const state = await requireState(o.home, o.name);
+  const state = await readState(o.home, o.name);
+  if (!state) {
+    // An `up` that died between creating the dir and writing state.json leaves a dir only.
+    if (existsSync(instancePaths(o.home, o.name).dir)) {
+      await removeInstanceDir(o.home, o.name);
+      return { name: o.name, how: "not-running" };
+    }
+    await requireState(o.home, o.name); // throws E_INSTANCE_NOT_FOUND
+    return { name: o.name, how: "not-running" };
+  }
   const alive = () => processAlive(state.pid, state.qmp_socket);
   let how: StopHow = "not-running";
   if (alive()) {

@@ -17,7 +17,7 @@ export interface OpenInstance {
 export async function openInstance(home: string, name: string, connectTimeoutMs = 10_000): Promise<OpenInstance> {
   const state = await requireState(home, name);
   if (state.status !== "running") {
-    throw new MvmError("E_INSTANCE_NOT_RUNNING", `instance "${name}" is ${state.status}${state.error ? `: ${state.error}` : ""}`, {
+    throw new MvmError("E_INSTANCE_NOT_RUNNING", `instance "${name}" is ${state.status === "failed" ? "not running (failed)" : state.status}${state.error ? `: ${state.error}` : ""}`, {
       hint: `see \`mvmctl logs ${name}\`; clean it up with \`mvmctl down ${name}\``,
     });
   }
