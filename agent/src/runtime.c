@@ -83,8 +83,10 @@ static int parse_ep(runtime_t *rt, const char *s, const jtok *t, int key, int ob
     if (json_str_eq(s, t, kind, "function")) {
         ep->is_function = 1;
         if (!(ep->language = req_str(rt, s, t, obj, "language", ep->name))) return -1;
-        if (strcmp(ep->language, "python") && strcmp(ep->language, "typescript") &&
-            strcmp(ep->language, "javascript"))
+        /* IR languages are "python" and "node"; the other two names are accepted for images
+           written by other tools. */
+        if (strcmp(ep->language, "python") && strcmp(ep->language, "node") &&
+            strcmp(ep->language, "typescript") && strcmp(ep->language, "javascript"))
             return fail(rt, "unsupported language \"%.64s\"", ep->language), -1;
         if (!(ep->module = req_str(rt, s, t, obj, "module", ep->name))) return -1;
         if (!(ep->function = req_str(rt, s, t, obj, "function", ep->name))) return -1;

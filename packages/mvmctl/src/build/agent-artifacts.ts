@@ -11,13 +11,21 @@ export interface AgentArtifacts {
   agent: string;
   runnerPy: string;
   runnerMjs: string;
+  /** The Python SDK package dir (python/mvm): user modules `import mvm` in the guest too. */
+  sdkPython: string;
+  /** The built mvm-sdk (packages/sdk): user modules import "mvm-sdk" in the guest too. */
+  sdkNode: string;
+}
+
+/** The repository root: src/build/ (tsx) and dist/build/ (compiled) are four levels below it. */
+function repoRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 }
 
 /** agent/ at the repository root, or MVM_AGENT_DIR. */
 export function agentDir(): string {
   if (process.env.MVM_AGENT_DIR) return resolve(process.env.MVM_AGENT_DIR);
-  // src/build/ (tsx) and dist/build/ (compiled) are both four levels below the repo root.
-  return resolve(dirname(fileURLToPath(import.meta.url)), "../../../../agent");
+  return join(repoRoot(), "agent");
 }
 
 export async function agentArtifacts(): Promise<AgentArtifacts> {
@@ -26,6 +34,8 @@ export async function agentArtifacts(): Promise<AgentArtifacts> {
     agent: join(dir, "build/mvm-agent"),
     runnerPy: join(dir, "runners/runner.py"),
     runnerMjs: join(dir, "runners/runner.mjs"),
+    sdkPython: join(repoRoot(), "python/mvm"),
+    sdkNode: join(repoRoot(), "packages/sdk"),
   };
   if (existsSync(join(dir, "Makefile"))) {
     const r = await run("make", ["-C", dir]).catch((e: Error) => ({ code: 127, output: e.message }));
@@ -36,7 +46,9 @@ export async function agentArtifacts(): Promise<AgentArtifacts> {
       );
     }
   }
-  const missing = Object.values(out).filter((p) => !existsSync(p));
+  const missing = [out.agent, out.runnerPy, out.runnerMjs, join(out.sdkPython, "__init__.py"), join(out.sdkNode, "dist/index.js")].filter(
+    (p) => !existsSync(p),
+  );
   if (missing.length > 0) {
     throw new MvmError("E_AGENT_MISSING", `guest agent artifacts missing: ${missing.join(", ")}`);
   }

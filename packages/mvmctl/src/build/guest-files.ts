@@ -4,6 +4,7 @@ import { chmod, copyFile, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { MvmError } from "@mvm/ir";
 import type { AgentArtifacts } from "./agent-artifacts.js";
+import { bakeGuestSdks } from "./guest-sdks.js";
 import { hookScripts } from "./hooks-script.js";
 import { runtimeJson } from "./runtime-json.js";
 import type { LaunchJson } from "./types.js";
@@ -44,4 +45,5 @@ export async function bakeGuestFiles(root: string, launch: LaunchJson, agent: Ag
   await chmod(join(root, "usr/lib/mvm/runner.py"), 0o644);
   await chmod(join(root, "usr/lib/mvm/runner.mjs"), 0o644);
   await chmod(join(root, "usr/lib/mvm/mvm-agent"), 0o755);
+  await bakeGuestSdks(root, agent.sdkPython, agent.sdkNode);
 }

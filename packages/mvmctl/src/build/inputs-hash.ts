@@ -8,7 +8,7 @@ import type { AgentArtifacts } from "./agent-artifacts.js";
 import { sha256File } from "./file-hash.js";
 
 /** Bump when a change to the builder changes image bytes for the same inputs. */
-export const BUILDER_FORMAT = 1;
+export const BUILDER_FORMAT = 2;
 
 /** path -> "mode sha256" (or "link target") for every entry under dir, sorted. */
 export async function treeDigest(dir: string, rel = ""): Promise<Record<string, string>> {
@@ -48,6 +48,8 @@ export async function inputsHash(p: InputsHashParts): Promise<string> {
       agent: await sha256File(p.agent.agent),
       runner_py: await sha256File(p.agent.runnerPy),
       runner_mjs: await sha256File(p.agent.runnerMjs),
+      sdk_python: await treeDigest(p.agent.sdkPython),
+      sdk_node: await treeDigest(join(p.agent.sdkNode, "dist")),
       kernel: p.kernelSha256,
       debs: [...p.debs].sort(),
       // Locked deps come from the network or a wheelhouse; a different wheelhouse is a new input.

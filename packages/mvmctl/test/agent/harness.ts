@@ -76,7 +76,7 @@ export function makeRoot(opts: AgentOptions = {}): string {
   }
   entrypoints.greetJs = {
     kind: "function",
-    language: "typescript",
+    language: "node",
     module: "app",
     function: "greetJs",
     working_dir: app,
@@ -85,7 +85,7 @@ export function makeRoot(opts: AgentOptions = {}): string {
   };
   entrypoints.failJs = {
     kind: "function",
-    language: "typescript",
+    language: "node",
     module: "app",
     function: "failJs",
     working_dir: app,
