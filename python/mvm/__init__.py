@@ -15,6 +15,7 @@
 from ._app import app, workload
 from ._emit import emit_json
 from ._errors import MvmError
+from ._sandbox import Sandbox
 from ._helpers import (
     dns_none,
     dns_resolver,
@@ -60,5 +61,6 @@ __all__ = [
     "node_deps",
     "no_deps",
     "emit_json",
+    "Sandbox",
     "MvmError",
 ]

@@ -126,5 +126,59 @@ class CanonicalTest(unittest.TestCase):
         self.assertEqual(canonical_json(s), node.stdout)
 
 
+
+class SandboxRecordTest(unittest.TestCase):
+    def _run(self, script: str, **env: str) -> subprocess.CompletedProcess[str]:
+        pkg = os.path.dirname(os.path.dirname(mvm.__file__))
+        return subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONPATH": pkg, **env},
+            capture_output=True,
+            text=True,
+        )
+
+    def test_recording_written_at_exit(self) -> None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "rec.json")
+            script = (
+                "import mvm\n"
+                "with mvm.Sandbox.create('python-3.12', workload_id='etl', ttl=1800) as sb:\n"
+                "    sb.files.write('/app/cfg.json', '{\"a\":1}')\n"
+                "    sb.commands.start(['python', 'run.py'])\n"
+            )
+            r = self._run(script, MVM_SDK_OUT_PATH=out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out, encoding="utf-8") as f:
+                rec = json.load(f)
+        self.assertEqual(
+            rec,
+            {
+                "workload_id": "etl",
+                "create": {"template": "python-3.12", "ttl_seconds": 1800},
+                "ops": [
+                    {"kind": "files_write", "path": "/app/cfg.json", "bytes_b64": "eyJhIjoxfQ=="},
+                    {"kind": "command_start", "argv": ["python", "run.py"], "env": {}},
+                    {"kind": "kill"},
+                ],
+            },
+        )
+
+    def test_no_create_no_recording(self) -> None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "rec.json")
+            r = self._run("import mvm\n", MVM_SDK_OUT_PATH=out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertFalse(os.path.exists(out))
+
+    def test_unknown_mode_lists_accepted_values(self) -> None:
+        r = self._run("import mvm\nmvm.Sandbox.create('python-3.12')\n", MVM_SDK_MODE="fast")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("record, live", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
