@@ -29,7 +29,7 @@ class SandboxLiveError(MvmError):
     """mvmctl failed in live mode; carries its argv, exit code and stderr."""
 
     def __init__(self, argv: list[str], exit_code: int, stderr: str) -> None:
-        super().__init__("E_SANDBOX_LIVE", f"{' '.join(argv)} exited with {exit_code}: {stderr.strip()}")
+        super().__init__("E_SDK_LIVE", f"{' '.join(argv)} exited with {exit_code}: {stderr.strip()}")
         self.argv, self.exit_code, self.stderr = argv, exit_code, stderr
 
 

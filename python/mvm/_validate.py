@@ -53,9 +53,25 @@ def effective_program(argv: list[str]) -> str | None:
             return None
         base = argv[i].split("/")[-1]
         if base == "env":
+            # env's own options and NAME=value assignments come before the program. -u/-C take a
+            # value in the next argument; -S splits its value into words that come first.
             i += 1
-            while i < len(argv) and (argv[i].startswith("-") or re.match(r"[A-Za-z_][A-Za-z0-9_]*=", argv[i])):
-                i += 1
+            while i < len(argv):
+                a = argv[i]
+                if a in ("-u", "--unset", "-C", "--chdir"):
+                    i += 2
+                elif a in ("-S", "--split-string"):
+                    words = (argv[i + 1] if i + 1 < len(argv) else "").split()
+                    return effective_program(["env", *words, *argv[i + 2 :]])
+                elif a.startswith("-S") and not a.startswith("--"):
+                    return effective_program(["env", *a[2:].split(), *argv[i + 1 :]])
+                elif a == "--":
+                    i += 1
+                    break
+                elif a.startswith("-") or re.match(r"[A-Za-z_][A-Za-z0-9_]*=", a):
+                    i += 1
+                else:
+                    break
             continue
         if base == "busybox":
             i += 1
