@@ -14,7 +14,12 @@ export function execCommand(): Command {
     .argument("<name>", "instance name")
     .argument("<argv...>", "the command and its arguments (put them after --)")
     .option("--cwd <dir>", "working directory in the guest", "/")
-    .option("-e, --env <KEY=VALUE>", "extra environment variable (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      "-e, --env <KEY=VALUE>",
+      "extra environment variable (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option("-t, --timeout <duration>", "kill the command after this long (default: no limit)")
     .option("--stdin", "pass this process's stdin to the command")
     .addHelpText(

@@ -14,9 +14,11 @@ async function stdinBytes(): Promise<Buffer> {
 }
 
 export function fsCommand(): Command {
-  const fs = new Command("fs").description("Read and change files inside a running instance (guest paths are absolute)").addHelpText(
-    "after",
-    `
+  const fs = new Command("fs")
+    .description("Read and change files inside a running instance (guest paths are absolute)")
+    .addHelpText(
+      "after",
+      `
 Examples:
   mvmctl fs ls hello /app
   mvmctl fs read hello /etc/mvm/runtime.json
@@ -26,7 +28,7 @@ Examples:
   mvmctl fs mkdir hello /tmp/a/b -p
   mvmctl fs mv hello /tmp/greeting.txt /tmp/hello.txt
   mvmctl fs rm hello /tmp/a -r`,
-  );
+    );
   fs.command("read")
     .description("print a file's bytes on stdout")
     .argument("<name>")
@@ -65,7 +67,9 @@ Examples:
       }
       for (const e of r.entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
         const kind = e.type === "dir" || e.type === "directory" ? "d" : e.type === "symlink" ? "l" : "-";
-        process.stdout.write(`${kind}${e.mode.toString(8).padStart(4, "0")} ${String(e.size).padStart(10)}  ${e.name}\n`);
+        process.stdout.write(
+          `${kind}${e.mode.toString(8).padStart(4, "0")} ${String(e.size).padStart(10)}  ${e.name}\n`,
+        );
       }
       if (r.truncated) process.stderr.write("(listing truncated)\n");
     });
@@ -79,7 +83,9 @@ Examples:
       const r = await fsStat(await home(), name, path);
       const { id: _id, ok: _ok, ...fields } = r;
       if (o.json) process.stdout.write(`${JSON.stringify(fields)}\n`);
-      else for (const [k, v] of Object.entries(fields)) process.stdout.write(`${k}: ${k === "mode" ? Number(v).toString(8) : String(v)}\n`);
+      else
+        for (const [k, v] of Object.entries(fields))
+          process.stdout.write(`${k}: ${k === "mode" ? Number(v).toString(8) : String(v)}\n`);
     });
   fs.command("mkdir")
     .description("create a guest directory")

@@ -23,7 +23,12 @@ export function invokeCommand(): Command {
     .description("Call a function entrypoint in a running instance and print its JSON result")
     .argument("<name>", "instance name")
     .option("--fn <name>", "entrypoint (function) name; default: the primary entrypoint")
-    .option("-i, --input <key=value>", "a keyword argument; the value is JSON when it parses, else a string (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      "-i, --input <key=value>",
+      "a keyword argument; the value is JSON when it parses, else a string (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option("--stdin <file>", "read the raw [args, kwargs] JSON payload from a file, or - for stdin")
     .option("-t, --timeout <duration>", "call timeout: 500ms, 30s, 2m", "30s")
     .option("--json", "print {ok, result, duration_ms} instead of the bare result")
@@ -48,7 +53,8 @@ Examples:
       if (o.stdin !== undefined && o.input.length > 0) {
         throw new MvmError("E_USAGE", "--stdin and --input cannot be combined", { exitCode: 2 });
       }
-      const payload = o.stdin !== undefined ? payloadFromStdin(await readStdinArg(o.stdin)) : payloadFromInputs(o.input);
+      const payload =
+        o.stdin !== undefined ? payloadFromStdin(await readStdinArg(o.stdin)) : payloadFromInputs(o.input);
       const res = await invoke({
         home: mvmHome(),
         name,
@@ -58,7 +64,9 @@ Examples:
         stderr: (b) => process.stderr.write(b),
       });
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ ok: true, result: res.result, duration_ms: Math.round(res.durationMs) })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ ok: true, result: res.result, duration_ms: Math.round(res.durationMs) })}\n`,
+        );
       } else {
         process.stdout.write(`${JSON.stringify(res.result)}\n`);
       }

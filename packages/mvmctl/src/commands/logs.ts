@@ -21,7 +21,8 @@ Examples:
       const { mvmHome } = await import("../runtime/paths.js");
       const { MvmError } = await import("@mvm/ir");
       const lines = Number(o.lines);
-      if (!Number.isInteger(lines) || lines < 0) throw new MvmError("E_USAGE", `--lines must be a whole number, got "${o.lines}"`, { exitCode: 2 });
+      if (!Number.isInteger(lines) || lines < 0)
+        throw new MvmError("E_USAGE", `--lines must be a whole number, got "${o.lines}"`, { exitCode: 2 });
       const ac = new AbortController();
       const stop = () => ac.abort();
       process.once("SIGINT", stop);

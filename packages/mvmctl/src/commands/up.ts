@@ -17,14 +17,16 @@ interface UpFlags {
 
 function positiveInt(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new MvmError("E_USAGE", `${flag} must be a positive integer, got "${v}"`, { exitCode: 2 });
+  if (!Number.isInteger(n) || n <= 0)
+    throw new MvmError("E_USAGE", `${flag} must be a positive integer, got "${v}"`, { exitCode: 2 });
   return n;
 }
 
 /** "512", "512M", "1G" -> MiB. */
 function memoryMiB(v: string): number {
   const m = /^(\d+)\s*([mMgG])?i?[bB]?$/.exec(v.trim());
-  if (!m?.[1]) throw new MvmError("E_USAGE", `--memory must look like 512, 512M or 1G, got "${v}"`, { exitCode: 2 });
+  if (!m?.[1])
+    throw new MvmError("E_USAGE", `--memory must look like 512, 512M or 1G, got "${v}"`, { exitCode: 2 });
   return Number(m[1]) * (m[2] && /g/i.test(m[2]) ? 1024 : 1);
 }
 
@@ -35,8 +37,14 @@ export function upCommand(): Command {
     .option("-n, --name <name>", "instance name (default: the app name)")
     .option("--cpus <n>", "vCPUs (default: the IR's resources.cpu_cores)")
     .option("--memory <size>", "guest memory, e.g. 512M or 1G (default: the IR's resources.memory_mb)")
-    .addOption(new Option("--vmm <vmm>", "virtual machine monitor").choices(["qemu", "firecracker"]).default("qemu"))
-    .addOption(new Option("--accel <accel>", "accelerator; auto = KVM when it can run a guest, else TCG").choices(["auto", "kvm", "tcg"]).default("auto"))
+    .addOption(
+      new Option("--vmm <vmm>", "virtual machine monitor").choices(["qemu", "firecracker"]).default("qemu"),
+    )
+    .addOption(
+      new Option("--accel <accel>", "accelerator; auto = KVM when it can run a guest, else TCG")
+        .choices(["auto", "kvm", "tcg"])
+        .default("auto"),
+    )
     .option("--ready-timeout <duration>", "how long to wait for the agent to report ready", "120s")
     .option("-d, --detach", "return once ready (the default: the VM always runs in the background)")
     .option("--json", "print the instance as JSON on stdout")
@@ -75,7 +83,9 @@ Examples:
           `${JSON.stringify({ ok: true, name: s.name, workload_id: s.workload_id, digest: s.digest, accel: s.accel, cpus: s.cpus, memory_mb: s.memory_mb, boot_ms: res.bootMs, guest_boot_ms: res.guestBootMs, pid: s.pid })}\n`,
         );
       } else {
-        process.stdout.write(`${s.name} is up (accel ${s.accel}, ${s.cpus} vCPU, ${s.memory_mb} MiB, booted in ${(res.bootMs / 1000).toFixed(2)}s)\n`);
+        process.stdout.write(
+          `${s.name} is up (accel ${s.accel}, ${s.cpus} vCPU, ${s.memory_mb} MiB, booted in ${(res.bootMs / 1000).toFixed(2)}s)\n`,
+        );
       }
     });
 }

@@ -7,7 +7,12 @@ import type { Accel } from "./vmm/qemu-args.js";
 
 export type AccelRequest = Accel | "auto";
 
-export async function chooseAccel(o: { request: AccelRequest; qemu: string; cacheDir: string; reporter: Reporter }): Promise<Accel> {
+export async function chooseAccel(o: {
+  request: AccelRequest;
+  qemu: string;
+  cacheDir: string;
+  reporter: Reporter;
+}): Promise<Accel> {
   if (o.request === "tcg") return "tcg";
   const probe = await probeKvm({ qemu: o.qemu, cacheDir: o.cacheDir });
   if (probe.usable) return "kvm";

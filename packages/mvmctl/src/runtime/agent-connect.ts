@@ -42,7 +42,10 @@ class ClientSession implements AgentSession {
   }
   async invoke(req: Parameters<AgentSession["invoke"]>[0], sink: OutputSink): Promise<number> {
     const r = await mapped(
-      this.client.invoke({ entrypoint: req.entrypoint, stdin: req.stdin, timeoutMs: req.timeoutMs, env: req.env }, handlers(sink)),
+      this.client.invoke(
+        { entrypoint: req.entrypoint, stdin: req.stdin, timeoutMs: req.timeoutMs, env: req.env },
+        handlers(sink),
+      ),
     );
     return r.exitCode;
   }

@@ -9,7 +9,7 @@ import { readFrom } from "./console-tail.js";
 import { listInstances, readState, removeInstanceDir, requireState, writeState } from "./instances.js";
 import { instancePaths } from "./paths.js";
 import { processAlive } from "./proc.js";
-import { QemuDriver, findQemu } from "./vmm/qemu.js";
+import { findQemu, QemuDriver } from "./vmm/qemu.js";
 
 export interface DownOptions {
   home: string;
@@ -65,11 +65,18 @@ export async function down(o: DownOptions): Promise<DownResult> {
         agent.close();
       }
     } catch (e) {
-      r.warn(`the agent did not take the shutdown (${e instanceof Error ? e.message : String(e)}); stopping the VM`);
+      r.warn(
+        `the agent did not take the shutdown (${e instanceof Error ? e.message : String(e)}); stopping the VM`,
+      );
     }
-    const stopped = await new QemuDriver(safeQemu()).stop(state.pid, state.qmp_socket, { graceMs: asked ? graceMs : 0 });
+    const stopped = await new QemuDriver(safeQemu()).stop(state.pid, state.qmp_socket, {
+      graceMs: asked ? graceMs : 0,
+    });
     how = stopped === "exited" ? "shutdown" : stopped;
-    const said = (await readFrom(state.console_log, consoleStart)).replace(/\r/g, "").split("\n").filter(Boolean);
+    const said = (await readFrom(state.console_log, consoleStart))
+      .replace(/\r/g, "")
+      .split("\n")
+      .filter(Boolean);
     for (const line of said) r.log(line);
   }
   await removeInstanceDir(o.home, o.name);

@@ -17,7 +17,13 @@ export async function exec(o: ExecOptions): Promise<number> {
   const { agent, secretEnv } = await openInstance(o.home, o.name);
   try {
     return await agent.exec(
-      { argv: o.argv, env: { ...(o.env ?? {}), ...secretEnv }, cwd: o.cwd, stdin: o.stdin, timeoutMs: o.timeoutMs },
+      {
+        argv: o.argv,
+        env: { ...(o.env ?? {}), ...secretEnv },
+        cwd: o.cwd,
+        stdin: o.stdin,
+        timeoutMs: o.timeoutMs,
+      },
       o.sink,
     );
   } finally {

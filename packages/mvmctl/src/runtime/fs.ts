@@ -9,7 +9,11 @@ export interface FsEntry {
   mtime_ms: number;
 }
 
-async function withAgent<T>(home: string, name: string, f: (call: (op: string, args: Record<string, unknown>) => Promise<Record<string, unknown>>) => Promise<T>): Promise<T> {
+async function withAgent<T>(
+  home: string,
+  name: string,
+  f: (call: (op: string, args: Record<string, unknown>) => Promise<Record<string, unknown>>) => Promise<T>,
+): Promise<T> {
   const { agent } = await openInstance(home, name);
   try {
     return await f((op, args) => agent.fs(op, args));
@@ -35,7 +39,13 @@ export function fsRead(home: string, name: string, path: string): Promise<Buffer
 }
 
 /** Writes a file in chunks below the frame limit (base64 grows data by 4/3). */
-export function fsWrite(home: string, name: string, path: string, data: Buffer, o: { mode?: number; createParents?: boolean } = {}): Promise<number> {
+export function fsWrite(
+  home: string,
+  name: string,
+  path: string,
+  data: Buffer,
+  o: { mode?: number; createParents?: boolean } = {},
+): Promise<number> {
   const CHUNK = 512 * 1024;
   return withAgent(home, name, async (call) => {
     let written = 0;
@@ -55,7 +65,11 @@ export function fsWrite(home: string, name: string, path: string, data: Buffer, 
   });
 }
 
-export function fsList(home: string, name: string, path: string): Promise<{ entries: FsEntry[]; truncated: boolean }> {
+export function fsList(
+  home: string,
+  name: string,
+  path: string,
+): Promise<{ entries: FsEntry[]; truncated: boolean }> {
   return withAgent(home, name, async (call) => {
     const r = await call("fs.list", { path });
     return { entries: (r.entries as FsEntry[]) ?? [], truncated: r.truncated === true };

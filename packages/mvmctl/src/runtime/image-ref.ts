@@ -82,11 +82,14 @@ async function byCompiledDir(home: string, dir: string): Promise<ResolvedImage> 
     : undefined;
   if (preferred) candidates.push(preferred);
   const rest = await storeDigests(home);
-  rest.sort((a, b) => statSync(join(imagesDir(home), b)).mtimeMs - statSync(join(imagesDir(home), a)).mtimeMs);
+  rest.sort(
+    (a, b) => statSync(join(imagesDir(home), b)).mtimeMs - statSync(join(imagesDir(home), a)).mtimeMs,
+  );
   candidates.push(...rest.filter((d) => d !== preferred));
   for (const d of candidates) {
     const copy = join(imagesDir(home), d, "launch.json");
-    if (existsSync(copy) && (await readFile(copy)).equals(launchBytes)) return loadImage(join(imagesDir(home), d));
+    if (existsSync(copy) && (await readFile(copy)).equals(launchBytes))
+      return loadImage(join(imagesDir(home), d));
   }
   throw new MvmError("E_IMAGE_NOT_FOUND", `no image in the store was built from ${dir}`, {
     hint: `build it first: mvmctl build ${dir}`,
@@ -113,7 +116,11 @@ export async function resolveImage(home: string, ref: string): Promise<ResolvedI
   if (byWorkload && existsSync(join(imagesDir(home), byWorkload, "image.json"))) {
     return loadImage(join(imagesDir(home), byWorkload));
   }
-  throw new MvmError("E_IMAGE_NOT_FOUND", `no image for "${ref}" (not a compiled dir, workload id or digest in the store)`, {
-    hint: "build one with `mvmctl build <compiled dir>`, then pass that dir, its workload id or the printed digest",
-  });
+  throw new MvmError(
+    "E_IMAGE_NOT_FOUND",
+    `no image for "${ref}" (not a compiled dir, workload id or digest in the store)`,
+    {
+      hint: "build one with `mvmctl build <compiled dir>`, then pass that dir, its workload id or the printed digest",
+    },
+  );
 }

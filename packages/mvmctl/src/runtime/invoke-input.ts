@@ -44,7 +44,8 @@ export function payloadFromStdin(text: string): CallPayload {
       cause: e,
     });
   }
-  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+  const isObj = (x: unknown): x is Record<string, unknown> =>
+    typeof x === "object" && x !== null && !Array.isArray(x);
   if (Array.isArray(v) && v.length === 2 && Array.isArray(v[0]) && isObj(v[1])) return [v[0], v[1]];
   throw new MvmError("E_USAGE", "--stdin: expected a JSON array [args, kwargs]", {
     hint: 'e.g. [["ari"], {}] or [[], {"name": "ari"}]',

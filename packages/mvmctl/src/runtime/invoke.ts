@@ -88,7 +88,12 @@ export async function invoke(o: InvokeOptions): Promise<InvokeResult> {
   let code: number;
   try {
     code = await agent.invoke(
-      { entrypoint: o.fn, stdin: Buffer.from(JSON.stringify(o.payload)), timeoutMs: o.timeoutMs, env: secretEnv },
+      {
+        entrypoint: o.fn,
+        stdin: Buffer.from(JSON.stringify(o.payload)),
+        timeoutMs: o.timeoutMs,
+        env: secretEnv,
+      },
       sink,
     );
   } finally {

@@ -1,10 +1,9 @@
 // `logs()`: the guest console (kernel messages, mvm-init and agent lines, hook output), last N
 // lines, optionally followed until the instance goes away or the caller aborts.
-import { existsSync } from "node:fs";
-import { requireState } from "./instances.js";
+import { existsSync, statSync } from "node:fs";
 import { readFrom, tailLines } from "./console-tail.js";
+import { requireState } from "./instances.js";
 import { sleep } from "./proc.js";
-import { statSync } from "node:fs";
 
 export interface LogsOptions {
   home: string;

@@ -28,7 +28,7 @@ export function processAlive(pid: number, marker?: string): boolean {
   if (st === undefined || st === "Z" || st === "X") return false;
   if (marker === undefined) return true;
   const argv = procCmdline(pid);
-  return argv !== undefined && argv.some((a) => a.includes(marker));
+  return argv?.some((a) => a.includes(marker)) === true;
 }
 
 export function sleep(ms: number): Promise<void> {

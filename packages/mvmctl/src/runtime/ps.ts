@@ -1,5 +1,5 @@
 // `ps()`: every instance with its status corrected by liveness (a dead VM shows as failed).
-import { listInstances, type InstanceState } from "./instances.js";
+import { type InstanceState, listInstances } from "./instances.js";
 
 export interface PsRow {
   name: string;
@@ -52,5 +52,12 @@ export function formatPsTable(rows: PsRow[]): string {
     r.status === "failed" ? "-" : formatUptime(r.uptime_ms),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
-  return [head, ...body].map((cols) => cols.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+  return [head, ...body]
+    .map((cols) =>
+      cols
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }

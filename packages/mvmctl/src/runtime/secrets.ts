@@ -5,8 +5,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { writeFileAtomic } from "./instances.js";
 import type { LaunchSecrets } from "./image-ref.js";
+import { writeFileAtomic } from "./instances.js";
 
 export interface InstanceSecrets {
   /** env var name -> token, as sent to the guest. */

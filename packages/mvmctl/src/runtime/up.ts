@@ -3,9 +3,10 @@
 // VM is stopped, the instance stays as "failed" (so `logs` can show why), and the error names
 // the failing hook with the console's last lines reported through the reporter.
 import { mkdir } from "node:fs/promises";
-import { MvmError, isMvmError } from "@mvm/ir";
+import { join } from "node:path";
+import { isMvmError, MvmError } from "@mvm/ir";
 import type { Reporter } from "../cli/reporter.js";
-import { chooseAccel, type AccelRequest } from "./accel.js";
+import { type AccelRequest, chooseAccel } from "./accel.js";
 import { connectAgent } from "./agent-connect.js";
 import type { AgentSession } from "./agent-session.js";
 import { tailLines } from "./console-tail.js";
@@ -15,9 +16,8 @@ import { instancePaths, instancesDir } from "./paths.js";
 import { processAlive, sleep } from "./proc.js";
 import { mintSecretTokens, writeInstanceSecrets } from "./secrets.js";
 import { hostTscKhz } from "./vmm/host-tsc.js";
+import { findQemu, QemuDriver } from "./vmm/qemu.js";
 import { assertNetworkSupported } from "./vmm/qemu-args.js";
-import { QemuDriver, findQemu } from "./vmm/qemu.js";
-import { join } from "node:path";
 
 export interface BootOptions {
   home: string;
@@ -61,19 +61,32 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   assertNetworkSupported(m.network?.mode ?? null);
   const paths = instancePaths(o.home, name);
   if (paths.agentSocket.length > SUN_PATH_MAX) {
-    throw new MvmError("E_INSTANCE_PATH_TOO_LONG", `the agent socket path is too long for a unix socket: ${paths.agentSocket}`, {
-      hint: "use a shorter MVM_HOME or instance name",
-    });
+    throw new MvmError(
+      "E_INSTANCE_PATH_TOO_LONG",
+      `the agent socket path is too long for a unix socket: ${paths.agentSocket}`,
+      {
+        hint: "use a shorter MVM_HOME or instance name",
+      },
+    );
   }
   const existing = await readState(o.home, name);
   if (existing) {
-    throw new MvmError("E_INSTANCE_EXISTS", `an instance named "${name}" already exists (${existing.status})`, {
-      hint: `stop it with \`mvmctl down ${name}\` or pick another --name`,
-    });
+    throw new MvmError(
+      "E_INSTANCE_EXISTS",
+      `an instance named "${name}" already exists (${existing.status})`,
+      {
+        hint: `stop it with \`mvmctl down ${name}\` or pick another --name`,
+      },
+    );
   }
 
   const qemu = findQemu();
-  const accel = await chooseAccel({ request: o.accel ?? "auto", qemu, cacheDir: join(o.home, "cache"), reporter: r });
+  const accel = await chooseAccel({
+    request: o.accel ?? "auto",
+    qemu,
+    cacheDir: join(o.home, "cache"),
+    reporter: r,
+  });
   const cpus = o.cpus ?? m.resources.cpu_cores;
   const memoryMiB = o.memoryMiB ?? m.resources.memory_mb;
 
@@ -144,9 +157,13 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     while (!ready && !readyError) {
       if (!alive()) throw new MvmError("E_BOOT_FAILED", "the VM exited before the agent became ready");
       if (Date.now() > deadline) {
-        throw new MvmError("E_NOT_READY", `the workload did not become ready within ${o.readyTimeoutMs ?? 120_000} ms`, {
-          hint: `the after_start hook kept failing; see \`mvmctl logs ${name}\``,
-        });
+        throw new MvmError(
+          "E_NOT_READY",
+          `the workload did not become ready within ${o.readyTimeoutMs ?? 120_000} ms`,
+          {
+            hint: `the after_start hook kept failing; see \`mvmctl logs ${name}\``,
+          },
+        );
       }
       await sleep(100);
       ({ ready, ready_error: readyError } = await agent.ping());

@@ -23,7 +23,11 @@ export interface E2eHome {
 
 export async function e2eHome(): Promise<E2eHome> {
   const home = await mkdtemp(join(tmpdir(), "mvm-rt-e2e-"));
-  const env = { MVM_HOME: home, MVM_CACHE_DIR: sharedCacheDir(), MVM_BUILD_BACKEND: process.env.MVM_BUILD_BACKEND ?? "debian" };
+  const env = {
+    MVM_HOME: home,
+    MVM_CACHE_DIR: sharedCacheDir(),
+    MVM_BUILD_BACKEND: process.env.MVM_BUILD_BACKEND ?? "debian",
+  };
   const consoles = () => {
     const dir = join(home, "instances");
     if (!existsSync(dir)) return "(no instances)";

@@ -29,7 +29,10 @@ export function functionSuite(o: FunctionSuite): void {
     compiled = await compileAndBuild(h, o.fixture, o.entry);
     const up = await h.run(["up", compiled, "--name", o.name]);
     expectCode(h, up, 0, "up");
-    assert.match(up.stdout, new RegExp(`^${o.name} is up \\(accel (kvm|tcg), 1 vCPU, 256 MiB, booted in [\\d.]+s\\)`));
+    assert.match(
+      up.stdout,
+      new RegExp(`^${o.name} is up \\(accel (kvm|tcg), 1 vCPU, 256 MiB, booted in [\\d.]+s\\)`),
+    );
   });
 
   after(async () => {
@@ -40,7 +43,8 @@ export function functionSuite(o: FunctionSuite): void {
     const r = await h.run(["invoke", o.name, "--input", "name=ari", "--input", 'punctuation="?"']);
     expectCode(h, r, 0, "invoke greet");
     assert.equal(r.stdout, '"hello ari?"\n');
-    if (o.printsToStderr) assert.match(r.stderr, /user print goes to stderr/, "the user's prints reach stderr, not the result");
+    if (o.printsToStderr)
+      assert.match(r.stderr, /user print goes to stderr/, "the user's prints reach stderr, not the result");
     const dflt = await h.run(["invoke", o.name, "--input", "name=bo"]);
     expectCode(h, dflt, 0, "invoke greet with a default");
     assert.equal(JSON.parse(dflt.stdout), "hello bo!");
@@ -57,7 +61,11 @@ export function functionSuite(o: FunctionSuite): void {
     expectCode(h, r, 1, "invoke fail");
     assert.equal(r.stdout, "");
     assert.match(r.stderr, new RegExp(`${o.exceptionKind}: boom`));
-    assert.doesNotMatch(r.stderr, /MVM_ENVELOPE/, "the envelope line is turned into the error, not shown raw");
+    assert.doesNotMatch(
+      r.stderr,
+      /MVM_ENVELOPE/,
+      "the envelope line is turned into the error, not shown raw",
+    );
   });
 
   test("a timeout exits 124 and the VM still serves afterwards", async () => {
@@ -69,7 +77,9 @@ export function functionSuite(o: FunctionSuite): void {
     assert.equal(JSON.parse(again.stdout), "hello again!");
   });
 
-  test("a secret reaches the guest only as an opaque token", { skip: !o.secretFn && "this fixture declares no secret" }, async () => {
+  test("a secret reaches the guest only as an opaque token", {
+    skip: !o.secretFn && "this fixture declares no secret",
+  }, async () => {
     const r = await h.run(["invoke", o.name, "--fn", o.secretFn ?? "secret_seen"]);
     expectCode(h, r, 0, "invoke secret_seen");
     assert.match(JSON.parse(r.stdout), /^mvm-secret-[0-9a-f]{32}$/);
@@ -79,7 +89,10 @@ export function functionSuite(o: FunctionSuite): void {
     const ps = await h.run(["ps", "--json"]);
     expectCode(h, ps, 0, "ps");
     const rows = JSON.parse(ps.stdout) as { name: string; status: string; workload: string }[];
-    assert.deepEqual(rows.map((r) => [r.name, r.status, r.workload]), [[o.name, "running", o.workload]]);
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.status, r.workload]),
+      [[o.name, "running", o.workload]],
+    );
     const down = await h.run(["down", o.name]);
     expectCode(h, down, 0, "down");
     const after = await h.run(["ps", "--json"]);

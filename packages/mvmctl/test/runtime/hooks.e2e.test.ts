@@ -22,7 +22,16 @@ test("command entrypoint: all four hooks run, in their phases", async () => {
   expectCode(h, up, 0, "up");
 
   // exec is allowed: fixtures are built as dev images.
-  const marks = await h.run(["exec", "svc", "--", "cat", "/app/built.txt", "/run/before_start.txt", "/run/after_start.txt", "/run/service-up"]);
+  const marks = await h.run([
+    "exec",
+    "svc",
+    "--",
+    "cat",
+    "/app/built.txt",
+    "/run/before_start.txt",
+    "/run/after_start.txt",
+    "/run/service-up",
+  ]);
   expectCode(h, marks, 0, "exec cat marks");
   assert.equal(marks.stdout, "built-at-build-time\nstarted\nready\nup\n");
 

@@ -86,7 +86,13 @@ test("ps lists instances sorted, with uptime; failed ones show no uptime", async
     await writeState(h, stateFor(h, "b-up", vm.pid as number));
     await writeState(h, stateFor(h, "a-dead", 999_999_999));
     const rows = await ps(h);
-    assert.deepEqual(rows.map((r) => [r.name, r.status]), [["a-dead", "failed"], ["b-up", "running"]]);
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.status]),
+      [
+        ["a-dead", "failed"],
+        ["b-up", "running"],
+      ],
+    );
     assert.ok((rows[1]?.uptime_ms ?? 0) >= 65_000);
     const table = formatPsTable(rows).split("\n");
     assert.match(table[0] ?? "", /^NAME\s+WORKLOAD\s+STATUS\s+ACCEL\s+CPUS\s+MEMORY\s+UPTIME$/);
@@ -105,7 +111,10 @@ test("down of a failed instance removes its state; unknown names are E_INSTANCE_
   assert.equal(r.how, "not-running");
   assert.equal(existsSync(instancePaths(h, "gone").dir), false);
   assert.deepEqual(await listInstances(h), []);
-  await assert.rejects(down({ home: h, name: "gone", reporter: silentReporter }), (e: unknown) => isMvmError(e) && e.code === "E_INSTANCE_NOT_FOUND");
+  await assert.rejects(
+    down({ home: h, name: "gone", reporter: silentReporter }),
+    (e: unknown) => isMvmError(e) && e.code === "E_INSTANCE_NOT_FOUND",
+  );
   // A dir left by an interrupted `up` (no state.json) is cleaned too.
   await mkdir(instancePaths(h, "half").dir, { recursive: true });
   assert.equal((await down({ home: h, name: "half", reporter: silentReporter })).how, "not-running");
@@ -116,14 +125,21 @@ test("a corrupt state.json is a clear error, and ps skips it", async () => {
   const h = await home();
   await mkdir(instancePaths(h, "bad").dir, { recursive: true });
   await writeFile(instancePaths(h, "bad").state, "{not json");
-  await assert.rejects(readState(h, "bad"), (e: unknown) => isMvmError(e) && e.code === "E_INSTANCE_STATE_CORRUPT");
+  await assert.rejects(
+    readState(h, "bad"),
+    (e: unknown) => isMvmError(e) && e.code === "E_INSTANCE_STATE_CORRUPT",
+  );
   assert.deepEqual(await listInstances(h), []);
 });
 
 test("instance names", () => {
   for (const ok of ["hello", "hello-app", "a.b_c", "x1"]) validateInstanceName(ok);
   for (const bad of ["", "Hello", "-x", "a/b", "..", "a".repeat(64)]) {
-    assert.throws(() => validateInstanceName(bad), (e: unknown) => isMvmError(e) && e.code === "E_INSTANCE_NAME_INVALID", bad);
+    assert.throws(
+      () => validateInstanceName(bad),
+      (e: unknown) => isMvmError(e) && e.code === "E_INSTANCE_NAME_INVALID",
+      bad,
+    );
   }
 });
 

@@ -25,7 +25,10 @@ test("a failing before_start: up names the hook, shows its output, leaves a fail
 
   const ps = await h.run(["ps", "--json"]);
   const rows = JSON.parse(ps.stdout) as { name: string; status: string }[];
-  assert.deepEqual(rows.map((r) => [r.name, r.status]), [["bad", "failed"]]);
+  assert.deepEqual(
+    rows.map((r) => [r.name, r.status]),
+    [["bad", "failed"]],
+  );
 
   const again = await h.run(["up", compiled, "--name", "bad"]);
   expectCode(h, again, 1, "second up with the same name");
@@ -41,7 +44,9 @@ test("a VM that died shows as failed; invoke refuses it; down cleans up", async 
   const compiled = await compileAndBuild(h, "py-command", "app.py");
   const up = await h.run(["up", compiled, "--name", "victim"]);
   expectCode(h, up, 0, "up");
-  const state = JSON.parse(readFileSync(join(h.home, "instances/victim/state.json"), "utf8")) as { pid: number };
+  const state = JSON.parse(readFileSync(join(h.home, "instances/victim/state.json"), "utf8")) as {
+    pid: number;
+  };
   process.kill(state.pid, "SIGKILL");
   await new Promise((r) => setTimeout(r, 500));
 

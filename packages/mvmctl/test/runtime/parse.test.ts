@@ -13,7 +13,11 @@ test("durations accept ms, s, m and bare seconds", () => {
   assert.equal(parseDurationMs("1.5s"), 1500);
   assert.equal(parseDurationMs("7"), 7000);
   for (const bad of ["", "abc", "10x", "-1s", "0s"]) {
-    assert.throws(() => parseDurationMs(bad), (e: unknown) => isMvmError(e) && e.exitCode === 2, bad);
+    assert.throws(
+      () => parseDurationMs(bad),
+      (e: unknown) => isMvmError(e) && e.exitCode === 2,
+      bad,
+    );
   }
 });
 
@@ -30,17 +34,27 @@ test("--input values are JSON when they parse, strings otherwise", () => {
 });
 
 test("--input pairs build kwargs; the value may hold '='", () => {
-  assert.deepEqual(payloadFromInputs(["name=ari", "n=3", "expr=a=b"]), [[], { name: "ari", n: 3, expr: "a=b" }]);
+  assert.deepEqual(payloadFromInputs(["name=ari", "n=3", "expr=a=b"]), [
+    [],
+    { name: "ari", n: 3, expr: "a=b" },
+  ]);
   assert.deepEqual(payloadFromInputs([]), [[], {}]);
-  assert.throws(() => payloadFromInputs(["=x"]), (e: unknown) => isMvmError(e) && e.code === "E_USAGE");
+  assert.throws(
+    () => payloadFromInputs(["=x"]),
+    (e: unknown) => isMvmError(e) && e.code === "E_USAGE",
+  );
   assert.throws(() => payloadFromInputs(["noequals"]));
   assert.throws(() => payloadFromInputs(["a=1", "a=2"]), /twice/);
 });
 
 test("--stdin takes exactly [args, kwargs]", () => {
   assert.deepEqual(payloadFromStdin('[["ari"], {"x": 1}]'), [["ari"], { x: 1 }]);
-  for (const bad of ["{}", "[1]", '[{}, []]', "nope"]) {
-    assert.throws(() => payloadFromStdin(bad), (e: unknown) => isMvmError(e) && e.code === "E_USAGE", bad);
+  for (const bad of ["{}", "[1]", "[{}, []]", "nope"]) {
+    assert.throws(
+      () => payloadFromStdin(bad),
+      (e: unknown) => isMvmError(e) && e.code === "E_USAGE",
+      bad,
+    );
   }
 });
 

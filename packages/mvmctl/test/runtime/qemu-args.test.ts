@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isMvmError } from "@mvm/ir";
-import { kernelCmdline, qemuArgs, type QemuLaunchSpec } from "../../src/runtime/vmm/qemu-args.js";
+import { kernelCmdline, type QemuLaunchSpec, qemuArgs } from "../../src/runtime/vmm/qemu-args.js";
 
 const base: QemuLaunchSpec = {
   kernel: "/img/vmlinuz",
@@ -39,7 +39,9 @@ test("microvm with direct kernel boot, resources from the spec", () => {
 
 test("rootfs is read-only virtio-blk; agent port is named mvm.agent on a server socket", () => {
   const argv = qemuArgs(base);
-  assert.deepEqual(flagValues(argv, "-drive"), ["id=rootfs,file=/img/rootfs.ext4,format=raw,if=none,readonly=on"]);
+  assert.deepEqual(flagValues(argv, "-drive"), [
+    "id=rootfs,file=/img/rootfs.ext4,format=raw,if=none,readonly=on",
+  ]);
   const devices = flagValues(argv, "-device");
   assert.ok(devices.includes("virtio-blk-device,drive=rootfs"));
   assert.ok(devices.includes("virtio-serial-device"));

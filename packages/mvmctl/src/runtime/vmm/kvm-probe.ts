@@ -38,12 +38,30 @@ async function bootId(): Promise<string> {
   }
 }
 
-function runProbe(qemu: string, firmware: string, timeoutMs: number): Promise<{ status: number | null; stderr: string }> {
+function runProbe(
+  qemu: string,
+  firmware: string,
+  timeoutMs: number,
+): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(
       qemu,
-      ["-machine", "microvm", "-accel", "kvm", "-nodefaults", "-no-user-config", "-display", "none", "-m", "16M",
-       "-bios", firmware, "-device", "isa-debug-exit,iobase=0xf4,iosize=4"],
+      [
+        "-machine",
+        "microvm",
+        "-accel",
+        "kvm",
+        "-nodefaults",
+        "-no-user-config",
+        "-display",
+        "none",
+        "-m",
+        "16M",
+        "-bios",
+        firmware,
+        "-device",
+        "isa-debug-exit,iobase=0xf4,iosize=4",
+      ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
     let stderr = "";
@@ -62,7 +80,12 @@ function runProbe(qemu: string, firmware: string, timeoutMs: number): Promise<{ 
   });
 }
 
-export async function probeKvm(opts: { qemu: string; cacheDir: string; fresh?: boolean; timeoutMs?: number }): Promise<KvmProbeResult> {
+export async function probeKvm(opts: {
+  qemu: string;
+  cacheDir: string;
+  fresh?: boolean;
+  timeoutMs?: number;
+}): Promise<KvmProbeResult> {
   const id = await bootId();
   const cacheFile = join(opts.cacheDir, "kvm-probe.json");
   if (!opts.fresh && existsSync(cacheFile)) {
@@ -82,7 +105,11 @@ export async function probeKvm(opts: { qemu: string; cacheDir: string; fresh?: b
   return out;
 }
 
-async function probeUncached(qemu: string, cacheDir: string, timeoutMs: number): Promise<{ usable: boolean; reason?: string }> {
+async function probeUncached(
+  qemu: string,
+  cacheDir: string,
+  timeoutMs: number,
+): Promise<{ usable: boolean; reason?: string }> {
   if (!existsSync("/dev/kvm")) return { usable: false, reason: "/dev/kvm does not exist" };
   try {
     await access("/dev/kvm", fsConstants.R_OK | fsConstants.W_OK);
@@ -94,7 +121,11 @@ async function probeUncached(qemu: string, cacheDir: string, timeoutMs: number):
   await writeFile(firmware, probeFirmware());
   const { status, stderr } = await runProbe(qemu, firmware, timeoutMs);
   if (status === PROBE_OK_STATUS) return { usable: true };
-  const line = stderr.split("\n").map((l) => l.trim()).find(Boolean);
-  if (status === null) return { usable: false, reason: line ?? `a KVM test guest did not finish within ${timeoutMs} ms` };
+  const line = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .find(Boolean);
+  if (status === null)
+    return { usable: false, reason: line ?? `a KVM test guest did not finish within ${timeoutMs} ms` };
   return { usable: false, reason: line ?? `a KVM test guest exited with status ${status}` };
 }

@@ -35,7 +35,8 @@ export function kernelCmdline(spec: Pick<QemuLaunchSpec, "accel" | "tscKhz" | "e
     "panic=-1",
     "quiet",
   ];
-  if (spec.accel === "tcg" && spec.tscKhz && spec.tscKhz > 0) words.push(`tsc_early_khz=${Math.round(spec.tscKhz)}`);
+  if (spec.accel === "tcg" && spec.tscKhz && spec.tscKhz > 0)
+    words.push(`tsc_early_khz=${Math.round(spec.tscKhz)}`);
   words.push(...(spec.extraCmdline ?? []));
   return words.join(" ");
 }
@@ -47,45 +48,68 @@ function optValue(v: string): string {
 
 export function assertNetworkSupported(mode: string | null): void {
   if (mode === null || mode === "none") return;
-  throw new MvmError("E_NETWORK_MODE_UNSUPPORTED", `network mode "${mode}" is not supported by this runtime yet`, {
-    hint: 'use network mode "none" (the default) until bridge/host networking lands',
-    path: ".apps[0].network.mode",
-  });
+  throw new MvmError(
+    "E_NETWORK_MODE_UNSUPPORTED",
+    `network mode "${mode}" is not supported by this runtime yet`,
+    {
+      hint: 'use network mode "none" (the default) until bridge/host networking lands',
+      path: ".apps[0].network.mode",
+    },
+  );
 }
 
 export function qemuArgs(spec: QemuLaunchSpec): string[] {
   assertNetworkSupported(spec.networkMode);
-  if (!Number.isInteger(spec.cpus) || spec.cpus < 1) throw new Error(`cpus must be a positive integer: ${spec.cpus}`);
-  if (!Number.isInteger(spec.memoryMiB) || spec.memoryMiB < 64) throw new Error(`memory must be >= 64 MiB: ${spec.memoryMiB}`);
+  if (!Number.isInteger(spec.cpus) || spec.cpus < 1)
+    throw new Error(`cpus must be a positive integer: ${spec.cpus}`);
+  if (!Number.isInteger(spec.memoryMiB) || spec.memoryMiB < 64)
+    throw new Error(`memory must be >= 64 MiB: ${spec.memoryMiB}`);
   return [
     // microvm: no PCI, no firmware tables beyond ACPI; virtio-mmio devices are found through ACPI
     // (the cloud kernel lacks CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES, so virtio_mmio.device= is no option).
-    "-machine", "microvm",
-    "-accel", spec.accel,
+    "-machine",
+    "microvm",
+    "-accel",
+    spec.accel,
     ...(spec.accel === "kvm" ? ["-cpu", "host"] : []),
-    "-smp", String(spec.cpus),
-    "-m", `${spec.memoryMiB}M`,
+    "-smp",
+    String(spec.cpus),
+    "-m",
+    `${spec.memoryMiB}M`,
     // Nothing implicit: no default NIC, no VGA, no monitor on stdio, no user config files.
     "-nodefaults",
     "-no-user-config",
-    "-display", "none",
+    "-display",
+    "none",
     "-no-reboot",
     // No NIC at all (network mode "none"); -nodefaults already drops the default one, this says so.
-    "-nic", "none",
-    "-kernel", spec.kernel,
-    "-initrd", spec.initrd,
-    "-append", kernelCmdline(spec),
+    "-nic",
+    "none",
+    "-kernel",
+    spec.kernel,
+    "-initrd",
+    spec.initrd,
+    "-append",
+    kernelCmdline(spec),
     // Root filesystem: read-only at the block layer too; the guest writes to a tmpfs overlay.
-    "-drive", `id=rootfs,file=${optValue(spec.rootfs)},format=raw,if=none,readonly=on`,
-    "-device", "virtio-blk-device,drive=rootfs",
+    "-drive",
+    `id=rootfs,file=${optValue(spec.rootfs)},format=raw,if=none,readonly=on`,
+    "-device",
+    "virtio-blk-device,drive=rootfs",
     // Agent channel: virtio-serial port "mvm.agent" on a unix socket that QEMU listens on.
-    "-device", "virtio-serial-device",
-    "-chardev", `socket,id=agent,path=${optValue(spec.agentSocket)},server=on,wait=off`,
-    "-device", "virtserialport,chardev=agent,name=mvm.agent",
+    "-device",
+    "virtio-serial-device",
+    "-chardev",
+    `socket,id=agent,path=${optValue(spec.agentSocket)},server=on,wait=off`,
+    "-device",
+    "virtserialport,chardev=agent,name=mvm.agent",
     // Serial console to a file (the guest's kernel messages and the agent's log).
-    "-chardev", `file,id=console,path=${optValue(spec.consoleLog)}`,
-    "-serial", "chardev:console",
+    "-chardev",
+    `file,id=console,path=${optValue(spec.consoleLog)}`,
+    "-serial",
+    "chardev:console",
     // QMP for a clean quit when the agent cannot be reached.
-    "-qmp", `unix:${optValue(spec.qmpSocket)},server=on,wait=off`,
+    "-qmp",
+    `unix:${optValue(spec.qmpSocket)},server=on,wait=off`,
   ];
 }

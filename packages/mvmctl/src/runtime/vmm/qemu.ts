@@ -5,7 +5,7 @@ import { closeSync, existsSync, openSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { MvmError } from "@mvm/ir";
 import { processAlive, waitGone } from "../proc.js";
-import { type StartedVm, type StopOptions, type VmmDriver, unsupported } from "./driver.js";
+import { type StartedVm, type StopOptions, unsupported, type VmmDriver } from "./driver.js";
 import { type QemuLaunchSpec, qemuArgs } from "./qemu-args.js";
 import { qmpCommand } from "./qmp.js";
 

@@ -1,0 +1,217 @@
+// mvm runtime benchmark: boot to ready, cold start (up + first invoke), warm invoke latency, each
+// next to the bare kernel-to-init time of the same kernel and QEMU measured in the same run.
+// Usage: node --import tsx bench/runtime.ts [--image REF] [--runs 3] [--calls 50] [--accel auto|kvm|tcg]
+// Without --image it compiles and builds bench/fixtures/echo (the IR route) with the mvmctl CLI.
+// Definitions and promises: bench/SPEC.md. Prints figures; never fails on them.
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { cpus, hostname, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { silentReporter } from "../packages/mvmctl/src/cli/reporter.js";
+import { chooseAccel } from "../packages/mvmctl/src/runtime/accel.js";
+import { down } from "../packages/mvmctl/src/runtime/down.js";
+import { exec } from "../packages/mvmctl/src/runtime/exec.js";
+import { type ImageManifest, resolveImage } from "../packages/mvmctl/src/runtime/image-ref.js";
+import { invoke } from "../packages/mvmctl/src/runtime/invoke.js";
+import { mvmHome } from "../packages/mvmctl/src/runtime/paths.js";
+import { boot } from "../packages/mvmctl/src/runtime/up.js";
+import { hostTscKhz } from "../packages/mvmctl/src/runtime/vmm/host-tsc.js";
+import { findQemu } from "../packages/mvmctl/src/runtime/vmm/qemu.js";
+import { bareBootMs, bareInitramfs } from "./bare-kernel.js";
+import { checkSpec, type Figures, median, percentile } from "./stats.js";
+
+const REPO = resolve(import.meta.dirname, "..");
+
+const { values: flags } = parseArgs({
+  options: {
+    image: { type: "string" },
+    runs: { type: "string", default: "3" },
+    calls: { type: "string", default: "50" },
+    accel: { type: "string", default: "auto" },
+    json: { type: "boolean", default: false },
+  },
+});
+
+function log(msg: string): void {
+  process.stderr.write(`${msg}\n`);
+}
+
+function cli(args: string[], env: NodeJS.ProcessEnv): string {
+  return execFileSync(process.execPath, ["--import", "tsx", join(REPO, "bench/mvmctl-src.ts"), ...args], {
+    env,
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "inherit"],
+  }).toString();
+}
+
+/**
+ * The runner run directly in the guest (through exec, timed by the guest's own clock), so the
+ * agent and host path's share of a warm invoke can be read off. Empty when exec is unavailable.
+ */
+async function directRunnerMs(home: string, name: string, m: ImageManifest, n: number): Promise<number[]> {
+  const ep = m.entrypoints[m.primary] as
+    | { language?: string; working_dir?: string; module?: string; function?: string; params?: unknown }
+    | undefined;
+  if (!ep || !m.dev) return [];
+  const [interp, runner] =
+    ep.language === "python" ? ["python3", "/usr/lib/mvm/runner.py"] : ["node", "/usr/lib/mvm/runner.mjs"];
+  const q = (v: string) => `'${v.replace(/'/g, "'\\''")}'`;
+  const call = [
+    interp,
+    runner,
+    ep.working_dir ?? "/app",
+    ep.module ?? "",
+    ep.function ?? "",
+    JSON.stringify(ep.params ?? []),
+  ]
+    .map(q)
+    .join(" ");
+  const script = `cd "$(mktemp -d)"; s=$(date +%s%N); echo '[[],{"value":1}]' | ${call} >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))`;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let text = "";
+    const code = await exec({
+      home,
+      name,
+      argv: ["sh", "-c", script],
+      sink: { stdout: (b) => (text += b.toString()), stderr: () => undefined },
+    });
+    if (code !== 0) return out;
+    out.push(Number(text.trim()));
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const home = mvmHome();
+  const runs = Number(flags.runs);
+  const calls = Number(flags.calls);
+  const work = await mkdtemp(join(tmpdir(), "mvm-bench-"));
+  let ref = flags.image;
+  if (!ref) {
+    const out = join(work, "echo");
+    log("bench: compiling and building bench/fixtures/echo ...");
+    cli(["compile", join(REPO, "bench/fixtures/echo/workload.json"), "--out", out, "-q"], process.env);
+    cli(["build", out, "-q"], process.env);
+    ref = out;
+  }
+  const image = await resolveImage(home, ref);
+  const qemu = findQemu();
+  const accel = await chooseAccel({
+    request: flags.accel as "auto" | "kvm" | "tcg",
+    qemu,
+    cacheDir: join(home, "cache"),
+    reporter: { ...silentReporter, warn: (m) => log(`notice: ${m}`) },
+  });
+  const cpusN = image.manifest.resources.cpu_cores;
+  const memoryMiB = image.manifest.resources.memory_mb;
+
+  // Bare kernel-to-init, same kernel and argv (the image's rootfs is attached but unused).
+  const bareInitrd = await bareInitramfs(work);
+  await mkdir(join(work, "bare"), { recursive: true });
+  const bare: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    bare.push(
+      await bareBootMs(qemu, {
+        kernel: image.kernel,
+        initrd: bareInitrd,
+        rootfs: image.rootfs,
+        cpus: cpusN,
+        memoryMiB,
+        accel,
+        networkMode: null,
+        consoleLog: join(work, "bare/console.log"),
+        agentSocket: join(work, "bare/agent.sock"),
+        qmpSocket: join(work, "bare/qmp.sock"),
+        tscKhz: accel === "tcg" ? hostTscKhz() : undefined,
+      }),
+    );
+    log(`bench: bare kernel-to-init run ${i + 1}: ${bare.at(-1)?.toFixed(0)} ms`);
+  }
+
+  const ready: number[] = [];
+  const guestBoot: number[] = [];
+  const cold: number[] = [];
+  const warm: number[] = [];
+  const direct: number[] = [];
+  const name = `bench-${process.pid}`;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const up = await boot({ home, ref, name, accel, reporter: silentReporter });
+    try {
+      await invoke({ home, name, payload: [[], { value: 1 }], timeoutMs: 60_000 });
+      cold.push(performance.now() - t0);
+      ready.push(up.bootMs);
+      guestBoot.push(up.guestBootMs);
+      log(`bench: run ${i + 1}: boot to ready ${up.bootMs} ms, cold start ${cold.at(-1)?.toFixed(0)} ms`);
+      if (i === runs - 1) {
+        for (let c = 0; c < calls; c++) {
+          const t = performance.now();
+          await invoke({ home, name, payload: [[], { value: c }], timeoutMs: 60_000 });
+          warm.push(performance.now() - t);
+        }
+        direct.push(...(await directRunnerMs(home, name, image.manifest, Math.min(calls, 10))));
+      }
+    } finally {
+      await down({ home, name, reporter: silentReporter });
+    }
+  }
+
+  const figures: Figures = {
+    host: {
+      hostname: hostname(),
+      cpu: cpus()[0]?.model ?? "unknown",
+      host_cpus: cpus().length,
+      host_memory_gib: Math.round(totalmem() / 2 ** 30),
+      qemu: execFileSync(qemu, ["--version"]).toString().split("\n")[0] ?? "",
+    },
+    accel,
+    vcpus: cpusN,
+    memory_mib: memoryMiB,
+    kernel: image.manifest.kernel?.version ?? "unknown",
+    image: image.manifest.digest,
+    runs,
+    calls,
+    bare_kernel_to_init_ms: { median: median(bare), samples: bare },
+    boot_to_ready_ms: { median: median(ready), samples: ready },
+    guest_kernel_to_agent_ms: { median: median(guestBoot), samples: guestBoot },
+    cold_start_ms: { median: median(cold), samples: cold },
+    warm_invoke_ms: {
+      median: median(warm),
+      p95: percentile(warm, 95),
+      min: Math.min(...warm),
+      max: Math.max(...warm),
+    },
+    direct_runner_ms: { median: median(direct), samples: direct },
+  };
+  const results = join(REPO, "bench/results");
+  await mkdir(results, { recursive: true });
+  await writeFile(
+    join(results, `runtime-${new Date().toISOString().replace(/[:.]/g, "-")}.json`),
+    `${JSON.stringify(figures, null, 2)}\n`,
+  );
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+    return;
+  }
+  const f = (n: number) => `${n.toFixed(0)} ms`;
+  const lines = [
+    `host      ${figures.host.cpu}, ${figures.host.host_cpus} CPUs, ${figures.host.host_memory_gib} GiB; ${figures.host.qemu}`,
+    `guest     accel ${accel}, ${cpusN} vCPU, ${memoryMiB} MiB, kernel ${figures.kernel}, image ${figures.image.slice(0, 12)}`,
+    `runs      ${runs} boots, ${calls} warm calls`,
+    "",
+    `bare kernel-to-init      median ${f(figures.bare_kernel_to_init_ms.median)}   (QEMU start -> marker from a trivial /init; same kernel and argv)`,
+    `boot to ready            median ${f(figures.boot_to_ready_ms.median)}   (QEMU start -> agent ready, after before_start/after_start)`,
+    `  ratio to bare          ${(figures.boot_to_ready_ms.median / figures.bare_kernel_to_init_ms.median).toFixed(2)}x`,
+    `  guest kernel->agent    median ${f(figures.guest_kernel_to_agent_ms.median)}   (agent's boot_ms, guest clock)`,
+    `cold start               median ${f(figures.cold_start_ms.median)}   (boot() call -> first invoke result)`,
+    `warm invoke              median ${f(figures.warm_invoke_ms.median)}, p95 ${f(figures.warm_invoke_ms.p95)}   (invoke() call -> result: connect, hello, run echo(), VM up)`,
+    `  runner direct in guest median ${f(figures.direct_runner_ms.median)}   (the same runner and call timed inside the guest, no agent; dev images only)`,
+    "",
+    ...checkSpec(figures),
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+await main();
