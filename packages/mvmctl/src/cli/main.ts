@@ -2,7 +2,7 @@
 // printTopLevelError. Command modules are small; each loads its stage only when it runs, so
 // `mvmctl compile` does not pay for QEMU or build code.
 import { Command, CommanderError } from "commander";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import { ExitCode } from "./exit-codes.js";
 import { printTopLevelError } from "./print-error.js";
 import { VERSION } from "./version.js";

@@ -1,5 +1,5 @@
 // The one funnel that turns errors into text (stderr) or JSON (stdout with --json).
-import { type Diagnostic, isMvmError, type MvmError } from "@mvm/ir";
+import { type Diagnostic, isMvmError, type MvmError } from "@mvm/ir/errors";
 import pc from "picocolors";
 import { ExitCode } from "./exit-codes.js";
 

@@ -2,7 +2,7 @@
 // error locations.
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 
 export const MAX_DECLARATION_BYTES = 4 * 1024 * 1024;
 export const MAX_RECORDING_BYTES = 64 * 1024 * 1024;

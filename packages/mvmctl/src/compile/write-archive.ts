@@ -3,7 +3,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import { pack } from "tar-stream";
 import type { OutputEntry } from "./output-tree.js";
 import { assertOutTarget, tempSibling } from "./write-directory.js";

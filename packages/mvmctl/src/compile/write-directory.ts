@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, copyFile, lstat, mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import type { OutputEntry } from "./output-tree.js";
 
 export async function assertOutTarget(out: string, want: "dir" | "file"): Promise<void> {

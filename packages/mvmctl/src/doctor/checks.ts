@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, stat, statfs } from "node:fs/promises";
 import { join } from "node:path";
-import { isMvmError } from "@mvm/ir";
+import { isMvmError } from "@mvm/ir/errors";
 import { agentDir } from "../build/agent-artifacts.js";
 import { findOnPath, resolvePython, resolveTsRunner } from "../compile/record/resolve-runner.js";
 import { mvmHome } from "../runtime/paths.js";

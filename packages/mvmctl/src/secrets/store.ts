@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 export const MAX_SECRET_BYTES = 64 * 1024;

@@ -2,7 +2,7 @@
 // the documented one (spec/cli.md): MVM_TSX, project-local tsx/bun/deno, then tsx/bun/deno on PATH.
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 
 export interface ResolvedRunner {
   /** Executable to spawn. */
