@@ -73,14 +73,23 @@ export async function down(o: DownOptions): Promise<DownResult> {
       graceMs: asked ? graceMs : 0,
     });
     how = stopped === "exited" ? "shutdown" : stopped;
-    const said = (await readFrom(state.console_log, consoleStart))
-      .replace(/\r/g, "")
-      .split("\n")
-      .filter(Boolean);
-    for (const line of said) r.log(line);
+    for (const line of shutdownLines(await readFrom(state.console_log, consoleStart))) r.log(line);
   }
   await removeInstanceDir(o.home, o.name);
   return { name: o.name, how };
+}
+
+/**
+ * What the guest printed while stopping, minus the noise: kernel messages and the agent's own
+ * connection bookkeeping. before_stop's output and the agent's shutdown steps stay.
+ */
+export function shutdownLines(text: string): string[] {
+  return text
+    .replace(/\r/g, "")
+    .split("\n")
+    .filter(
+      (l) => l.trim() !== "" && !/^\[\s*\d+\.\d+\]/.test(l) && !/\] host (dis)?connected (on|from) /.test(l),
+    );
 }
 
 /** The driver only needs the binary to start VMs; stopping works without it. */

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { isMvmError } from "@mvm/ir";
 import { silentReporter } from "../../src/cli/reporter.js";
-import { down } from "../../src/runtime/down.js";
+import { down, shutdownLines } from "../../src/runtime/down.js";
 import {
   type InstanceState,
   listInstances,
@@ -156,4 +156,22 @@ test("secrets: one random opaque token per ref, never a value; file is 0600", as
   await writeInstanceSecrets(p, a);
   assert.equal(statSync(p).mode & 0o777, 0o600);
   assert.deepEqual(await readInstanceSecrets(p), a);
+});
+
+test("down reports the guest's shutdown output without kernel and connection noise", () => {
+  const text = [
+    "mvm-agent: [8.801] host connected on virtio-serial mvm.agent (/dev/vport1p1)",
+    "mvm-agent: [8.804] shutdown requested",
+    "mvm-agent: [8.805] running before_stop",
+    "MVM_E2E_BEFORE_STOP_RAN\r",
+    "mvm-init: [8.807] powering off",
+    "[    8.831504] reboot: Power down",
+    "",
+  ].join("\n");
+  assert.deepEqual(shutdownLines(text), [
+    "mvm-agent: [8.804] shutdown requested",
+    "mvm-agent: [8.805] running before_stop",
+    "MVM_E2E_BEFORE_STOP_RAN",
+    "mvm-init: [8.807] powering off",
+  ]);
 });
