@@ -1,8 +1,8 @@
 // The public surface, listed explicitly (index.ts also offers it as the default export).
 export { type AppOptions, app, workload } from "./app.js";
 export { emitJson } from "./emit.js";
-export { Sandbox, type SandboxOptions, sdkMode } from "./sandbox.js";
-export { LiveError, MvmError, NotFoundError, SdkModeError, TimeoutError, type Diagnostic, type Location } from "./errors.js";
+export { type ExecOptions, type ExecResult, type FileEntry, type FileInfo, Sandbox, type SandboxOptions, type StartedCommand, sdkMode, type UpInfo } from "./sandbox.js";
+export { LiveError, MvmError, NotFoundError, SdkModeError, TimeoutError, UnsupportedError, type Diagnostic, type Location } from "./errors.js";
 export {
   dns_none,
   dns_resolver,

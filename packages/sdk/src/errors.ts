@@ -57,8 +57,10 @@ export class LiveError extends MvmError {
   readonly argv: string[];
   readonly exitCode: number | null;
   readonly stderr: string;
-  constructor(argv: string[], exitCode: number | null, stderr: string, cause?: unknown) {
-    const last = stderr.trim().split("\n").pop() ?? "";
+  /** The code mvmctl reported (`E_AGENT_UNSUPPORTED`, ...), when its error block could be read. */
+  readonly cliCode?: string;
+  constructor(argv: string[], exitCode: number | null, stderr: string, cause?: unknown, cliCode?: string) {
+    const last = stderr.trim().split("\n").filter((l) => !l.startsWith("hint: ")).pop() ?? "";
     super("E_SDK_LIVE", `${argv.join(" ")} failed (exit ${exitCode ?? "none"})${last ? `: ${last}` : ""}`, {
       hint: "run the same mvmctl command yourself to see the full output; MVM_CLI_BIN selects the binary",
       cause,
@@ -67,6 +69,7 @@ export class LiveError extends MvmError {
     this.argv = argv;
     this.exitCode = exitCode;
     this.stderr = stderr;
+    this.cliCode = cliCode;
   }
 }
 
@@ -83,5 +86,13 @@ export class TimeoutError extends MvmError {
     super("E_SDK_TIMEOUT", `${what} did not finish within ${timeoutMs} ms`, { hint: "raise the timeout or make the command finish sooner" });
     this.name = "TimeoutError";
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The call exists in the API but mvm does not provide it (yet), e.g. sb.snapshot(). */
+export class UnsupportedError extends MvmError {
+  constructor(what: string, hint: string) {
+    super("E_SDK_UNSUPPORTED", `${what} is not supported by this version of mvm`, { hint });
+    this.name = "UnsupportedError";
   }
 }

@@ -1,11 +1,13 @@
 // Sandbox (spec/runtime-sdk.md). Record mode (the default) appends calls to an in-process
 // recording that is written to MVM_SDK_OUT_PATH when the process exits; nothing boots. Live mode
-// drives a real microVM through the mvmctl CLI and is not implemented in this version: it fails
-// with a typed error instead of pretending.
+// builds the same recording, boots it through mvmctl (sandbox-live.ts) and forwards each call.
 import { renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { SdkModeError } from "./errors.js";
+import { NotFoundError, SdkModeError, UnsupportedError } from "./errors.js";
+import { type ExecOptions, type ExecResult, type FileEntry, type FileInfo, instanceName, LIVE_DEFAULT_COMMAND, type LiveSession, liveCreate, type StartedCommand, type UpInfo } from "./sandbox-live.js";
 import { isHelperValue, HELPER } from "./values.js";
+
+export type { ExecOptions, ExecResult, FileEntry, FileInfo, StartedCommand, UpInfo };
 
 export type SdkMode = "record" | "live";
 
@@ -67,14 +69,27 @@ function liveOnly(what: string): never {
 export class Sandbox {
   #killed = false;
 
-  private constructor(private readonly state: RecordingState) {}
+  private constructor(
+    private readonly state: RecordingState,
+    private readonly live?: LiveSession,
+  ) {}
+
+  /** The mvmctl instance name in live mode (usable with `mvmctl logs`, `ps`); undefined in record mode. */
+  get name(): string | undefined {
+    return this.live?.name;
+  }
+
+  /** What `mvmctl up` reported (digest, accel, boot_ms) in live mode. */
+  get info(): UpInfo | undefined {
+    return this.live?.info;
+  }
 
   /** `Sandbox.create("node-22")` or `Sandbox.create({ image: nix_packages([...]) })`. */
   static async create(template: string | { image: unknown }, opts: SandboxOptions = {}): Promise<Sandbox> {
-    if (sdkMode() === "live") {
-      throw new SdkModeError("live mode is not available in this version of mvm-sdk", "use record mode and `mvmctl compile script.ts`, then mvmctl build/up");
-    }
+    const mode = sdkMode();
     const resources = irOf(opts.resources) as Record<string, unknown> | undefined;
+    // Live mode needs an entrypoint that keeps the VM up; record mode leaves it to commands.start.
+    const command = opts.command ?? (mode === "live" ? LIVE_DEFAULT_COMMAND : undefined);
     const create: Record<string, unknown> = {
       ...(typeof template === "string" ? { template } : { image: irOf(template.image) }),
       env: envOf(opts.env),
@@ -83,9 +98,13 @@ export class Sandbox {
       ...(opts.ttl !== undefined ? { ttl_seconds: opts.ttl } : {}),
       ...(resources ? { resources: "cpu" in resources ? { ...resources, cpu_cores: resources.cpu, cpu: undefined } : resources } : {}),
       ...(opts.network !== undefined ? { network: irOf(opts.network) } : {}),
-      ...(opts.command ? { command: [...opts.command] } : {}),
+      ...(command ? { command: [...command] } : {}),
     };
     const state: RecordingState = { workload_id: opts.workloadId ?? "sandbox", create: JSON.parse(JSON.stringify(create)), ops: [] };
+    if (mode === "live") {
+      const live = await liveCreate(state, { name: instanceName(opts.workloadId), sourceDir: opts.include ? process.cwd() : undefined });
+      return new Sandbox(state, live);
+    }
     // One recording per process: the first Sandbox.create is the one written.
     if (!recording) {
       recording = state;
@@ -95,40 +114,53 @@ export class Sandbox {
   }
 
   readonly commands = {
-    start: async (argv: readonly string[], opts: { env?: Record<string, string> } = {}): Promise<void> => {
+    /** Record: appended to the recording. Live: started in the background in the guest. */
+    start: async (argv: readonly string[], opts: { env?: Record<string, string> } = {}): Promise<StartedCommand | undefined> => {
+      if (this.live) return this.running().start(argv, opts.env);
       this.state.ops.push({ kind: "command_start", argv: [...argv], env: { ...(opts.env ?? {}) } });
+      return undefined;
     },
   };
 
   readonly files = {
     write: async (path: string, data: string | Uint8Array): Promise<void> => {
       const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
+      if (this.live) return this.running().write(path, bytes);
       this.state.ops.push({ kind: "files_write", path, bytes_b64: bytes.toString("base64") });
     },
-    read: async (_path: string): Promise<Uint8Array> => liveOnly("files.read"),
-    list: async (_path: string): Promise<string[]> => liveOnly("files.list"),
-    stat: async (_path: string): Promise<unknown> => liveOnly("files.stat"),
-    mkdir: async (_path: string): Promise<void> => liveOnly("files.mkdir"),
-    remove: async (_path: string): Promise<void> => liveOnly("files.remove"),
-    move: async (_from: string, _to: string): Promise<void> => liveOnly("files.move"),
+    read: async (path: string): Promise<Uint8Array> => this.running("files.read").read(path),
+    list: async (path: string): Promise<FileEntry[]> => this.running("files.list").list(path),
+    stat: async (path: string): Promise<FileInfo> => this.running("files.stat").stat(path),
+    mkdir: async (path: string, opts: { parents?: boolean } = {}): Promise<void> => this.running("files.mkdir").mkdir(path, Boolean(opts.parents)),
+    remove: async (path: string, opts: { recursive?: boolean } = {}): Promise<void> => this.running("files.remove").remove(path, Boolean(opts.recursive)),
+    move: async (from: string, to: string): Promise<void> => this.running("files.move").move(from, to),
   };
 
-  async exec(_argv: readonly string[], _opts: { env?: Record<string, string>; cwd?: string; timeout?: number } = {}): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    return liveOnly("exec");
+  /** Runs argv to completion; a non-zero exit is returned, not thrown. `timeout` is in seconds. */
+  async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    return this.running("exec").exec(argv, opts);
   }
 
   async snapshot(): Promise<string> {
-    return liveOnly("snapshot");
+    this.running("snapshot");
+    throw new UnsupportedError("sb.snapshot()", "mvm has no snapshots yet: copy state out with files.read, or recreate the sandbox");
   }
 
-  /** Idempotent: only the first kill is recorded. */
+  /** Idempotent. Record: only the first kill is recorded. Live: `mvmctl down`. */
   async kill(): Promise<void> {
     if (this.#killed) return;
+    if (this.live) await this.live.stop();
+    else this.state.ops.push({ kind: "kill" });
     this.#killed = true;
-    this.state.ops.push({ kind: "kill" });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.kill();
+  }
+
+  private running(what?: string): LiveSession {
+    if (!this.live) return liveOnly(what ?? "this call");
+    if (this.#killed) throw new NotFoundError(`sandbox ${this.live.name} (killed before ${what ?? "this call"})`, "create a new sandbox");
+    return this.live;
   }
 }

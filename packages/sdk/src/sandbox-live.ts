@@ -1,0 +1,163 @@
+// Live mode: one running microVM per Sandbox, driven through mvmctl verbs. create() lowers the
+// same recording record mode would write (compile --from-recording -> build -> up); every later
+// call is one mvmctl invocation against the instance name.
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cli, cliFailure, cliJson, parseCliError, runCli } from "./sandbox-cli.js";
+
+/** What a live sandbox runs as its entrypoint when create() is given no command: nothing, forever. */
+export const LIVE_DEFAULT_COMMAND = ["sleep", "infinity"] as const;
+
+export interface ExecOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Seconds; the guest agent kills the command after this long and exec throws TimeoutError. */
+  timeout?: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface FileInfo {
+  type: string;
+  size: number;
+  mode: number;
+  mtime_ms: number;
+  target?: string;
+}
+
+export interface FileEntry extends FileInfo {
+  name: string;
+}
+
+/** `mvmctl up --json` as the SDK reads it. */
+export interface UpInfo {
+  name: string;
+  workload_id: string;
+  digest: string;
+  accel: string;
+  boot_ms: number;
+}
+
+export interface StartedCommand {
+  /** Guest pid of the background process. */
+  pid: number;
+  /** Guest file that receives its stdout and stderr. */
+  logPath: string;
+}
+
+/** Instance names follow mvmctl's rule: [a-z0-9][a-z0-9._-]{0,62}. */
+export function instanceName(workloadId: string | undefined): string {
+  const base = (workloadId ?? "sandbox").toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[^a-z0-9]+/, "").slice(0, 48) || "sandbox";
+  return `${base}-${randomBytes(4).toString("hex")}`;
+}
+
+function envFlags(env: Record<string, string> = {}): string[] {
+  return Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+}
+
+/** Boots a sandbox from a recording; `sourceDir` is what `include` globs are matched against. */
+export async function liveCreate(recording: object, opts: { name: string; sourceDir?: string }): Promise<LiveSession> {
+  const tmp = await mkdtemp(join(tmpdir(), "mvm-sandbox-"));
+  try {
+    // With no include the source is an empty dir: bundling the caller's cwd by default ("**")
+    // would copy whatever the script happens to run in (a whole repo) into the image.
+    const src = opts.sourceDir ?? join(tmp, "src");
+    await mkdir(join(tmp, "src"));
+    const out = join(tmp, "compiled");
+    await cliJson(["compile", "--from-recording", "-", "--out", out, "--json"], { stdin: Buffer.from(JSON.stringify(recording)), cwd: src });
+    const built = await cliJson<{ digest: string }>(["build", out, "--json"]);
+    let up: UpInfo;
+    try {
+      up = await cliJson<UpInfo>(["up", built.digest, "--name", opts.name, "--json"]);
+    } catch (e) {
+      // A failed up can leave a failed instance behind; down is the documented way to clear it.
+      await runCli(["down", opts.name]).catch(() => undefined);
+      throw e;
+    }
+    return new LiveSession(up.name, up);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+export class LiveSession {
+  #stopped = false;
+
+  constructor(
+    readonly name: string,
+    readonly info: UpInfo,
+  ) {}
+
+  async exec(argv: readonly string[], o: ExecOptions = {}): Promise<ExecResult> {
+    const args = ["exec", this.name, ...(o.cwd ? ["--cwd", o.cwd] : []), ...envFlags(o.env)];
+    const timeoutMs = o.timeout === undefined ? undefined : Math.max(1, Math.round(o.timeout * 1000));
+    if (timeoutMs !== undefined) args.push("--timeout", `${timeoutMs}ms`);
+    args.push("--", ...argv);
+    const t0 = performance.now();
+    const r = await runCli(args);
+    const durationMs = Math.round(performance.now() - t0);
+    // mvmctl exec exits with the command's code; only a trailing error[E_...] block is mvmctl's own.
+    if (r.exitCode !== 0 && parseCliError(r.stderr)) throw cliFailure(["mvmctl", ...args], r, timeoutMs);
+    return { exitCode: r.exitCode, stdout: r.stdout.toString("utf8"), stderr: r.stderr, durationMs };
+  }
+
+  /**
+   * Starts argv in the background inside the guest and returns at once. mvmctl exec holds its call
+   * until the process exits, so the process is detached by a guest shell (setsid, output to a log
+   * file) and argv is passed as "$@", never spliced into the script.
+   */
+  async start(argv: readonly string[], env: Record<string, string> = {}): Promise<StartedCommand> {
+    const logPath = `/tmp/mvm-command-${randomBytes(4).toString("hex")}.log`;
+    const script = `setsid "$@" </dev/null >${logPath} 2>&1 & echo $!`;
+    const r = await this.exec(["/bin/sh", "-c", script, "mvm-start", ...argv], { env });
+    const pid = Number.parseInt(r.stdout.trim(), 10);
+    if (r.exitCode !== 0 || !Number.isInteger(pid)) throw cliFailure(["mvmctl", "exec", this.name, "--", ...argv], { exitCode: r.exitCode, stderr: r.stderr });
+    return { pid, logPath };
+  }
+
+  async read(path: string): Promise<Uint8Array> {
+    return new Uint8Array((await cli(["fs", "read", this.name, path])).stdout);
+  }
+
+  async write(path: string, data: Uint8Array): Promise<void> {
+    await cli(["fs", "write", this.name, path, "--parents"], { stdin: data });
+  }
+
+  async list(path: string): Promise<FileEntry[]> {
+    return (await cliJson<{ entries: FileEntry[] }>(["fs", "ls", this.name, path, "--json"])).entries;
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    return cliJson<FileInfo>(["fs", "stat", this.name, path, "--json"]);
+  }
+
+  async mkdir(path: string, parents: boolean): Promise<void> {
+    await cli(["fs", "mkdir", this.name, path, ...(parents ? ["--parents"] : [])]);
+  }
+
+  async remove(path: string, recursive: boolean): Promise<void> {
+    await cli(["fs", "rm", this.name, path, ...(recursive ? ["--recursive"] : [])]);
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    await cli(["fs", "mv", this.name, from, to]);
+  }
+
+  /** Idempotent: a second call, or an instance already gone, is not an error. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    const r = await runCli(["down", this.name]);
+    if (r.exitCode !== 0) {
+      const e = cliFailure(["mvmctl", "down", this.name], r);
+      if (e.code !== "E_SDK_NOT_FOUND") throw e;
+    }
+    this.#stopped = true;
+  }
+}
