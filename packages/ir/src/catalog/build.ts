@@ -39,7 +39,12 @@ export const buildCodes = {
   },
   E_BUILD_LOCKFILE_UNSUPPORTED: {
     summary: "the lockfile format cannot be installed by this backend",
-    hint: "export a hashed requirements file (`uv export --format requirements-txt > requirements.txt`) and declare it",
+    hint: "declare a uv.lock, a hashed requirements file (pip_tools) or, for Node, a package-lock.json (npm)",
+    exit: 1,
+  },
+  E_BUILD_DEPS_HASH_MISMATCH: {
+    summary: "a locked dependency's file does not have the sha256 its lockfile pins",
+    hint: "the wheelhouse or mirror serves a different file than the one locked: replace the file, or re-lock if the change is intended",
     exit: 1,
   },
   E_PACKAGE_UNKNOWN: {

@@ -1,14 +1,18 @@
 // The workload's own locked dependencies. Both installs run on the host with the host's tools and
 // write into the staged root, so the image needs no npm or pip of its own:
 // - Node: `npm ci --omit=dev` in /app (package.json + package-lock.json in the bundle).
-// - Python: a hashed requirements lockfile installed with `pip --require-hashes --no-deps` for
-//   the guest's CPython (3.11, manylinux x86_64 wheels only) into /usr/local/lib/python3.11/
-//   dist-packages; from MVM_WHEELHOUSE (no index) when set, else from the default index.
+// - Python, hashed requirements file: `pip --require-hashes --no-deps` for the guest's CPython
+//   (3.11, manylinux x86_64 wheels only) into /usr/local/lib/python3.11/dist-packages; from
+//   MVM_WHEELHOUSE (no index) when set, else from the default index.
+// - Python, uv.lock: the wheels the guest needs are chosen and hash-checked here (deps/), then
+//   installed by pip into the same dir; from MVM_WHEELHOUSE when set, else the lock's URLs.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { MvmError } from "@mvm/ir";
 import { SUITE_PYTHON } from "./debian-packages.js";
+import { installWheels, lockDirOf } from "./deps/uv-install.js";
+import { planUvLock } from "./deps/uv-lock.js";
 import { run } from "./exec.js";
 import type { LaunchJson } from "./types.js";
 
@@ -29,41 +33,85 @@ async function mustRun(cmd: string, args: string[], cwd: string, what: string): 
   return r.output;
 }
 
-async function nodeDeps(appDir: string): Promise<DepsOutcome> {
-  if (!existsSync(join(appDir, "package.json")) || !existsSync(join(appDir, "package-lock.json"))) {
+async function nodeDeps(
+  appDir: string,
+  tool: string | undefined,
+  lockfile: string | undefined,
+): Promise<DepsOutcome> {
+  // Only npm's lockfile is installed; a declared pnpm/yarn lock must not be silently ignored.
+  if (tool === "pnpm" || tool === "yarn") {
+    throw new MvmError(
+      "E_BUILD_LOCKFILE_UNSUPPORTED",
+      `${lockfile ?? tool}: the debian backend installs package-lock.json (npm) only`,
+    );
+  }
+  // npm ci runs where the declared lockfile is (usually /app itself).
+  const rel = lockfile ?? "package-lock.json";
+  const dir = dirname(join(appDir, rel));
+  if (!existsSync(join(dir, "package.json")) || !existsSync(join(dir, "package-lock.json"))) {
+    if (lockfile) {
+      throw new MvmError(
+        "E_BUILD_DEPS_FAILED",
+        `${rel}: npm ci needs package.json and package-lock.json side by side in the bundle`,
+      );
+    }
     return { kind: "none", count: 0 };
   }
-  const lock = JSON.parse(await readFile(join(appDir, "package-lock.json"), "utf8")) as {
+  const lock = JSON.parse(await readFile(join(dir, "package-lock.json"), "utf8")) as {
     packages?: Record<string, { dev?: boolean }>;
+    dependencies?: Record<string, { dev?: boolean }>;
   };
-  const count = Object.entries(lock.packages ?? {}).filter(([k, v]) => k !== "" && !v.dev).length;
+  // lockfileVersion 2/3 list "node_modules/x" under packages; version 1 only has dependencies.
+  const entries = lock.packages
+    ? Object.entries(lock.packages).filter(([k]) => k !== "")
+    : Object.entries(lock.dependencies ?? {});
+  const count = entries.filter(([, v]) => !v.dev).length;
   if (count > 0) {
     await mustRun(
       "npm",
       ["ci", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"],
-      appDir,
+      dir,
       "npm ci --omit=dev",
     );
   }
-  return { kind: "node", lockfile: "package-lock.json", count };
+  return { kind: "node", lockfile: rel, count };
 }
 
-async function pythonDeps(appDir: string, root: string, lockfile: string): Promise<DepsOutcome> {
+async function pythonDeps(
+  appDir: string,
+  root: string,
+  lockfile: string,
+  tool: string | undefined,
+): Promise<DepsOutcome> {
   const lock = join(appDir, lockfile);
   if (!existsSync(lock)) {
     throw new MvmError("E_BUILD_DEPS_FAILED", `lockfile ${lockfile} is not in the source bundle`);
   }
-  if (lockfile.endsWith(".lock") || lockfile.endsWith(".toml")) {
-    throw new MvmError(
-      "E_BUILD_LOCKFILE_UNSUPPORTED",
-      `${lockfile}: the debian backend installs hashed requirements files only`,
-    );
+  const target = join(root, `usr/local/lib/python${SUITE_PYTHON}/dist-packages`);
+  const wheelhouse = process.env.MVM_WHEELHOUSE;
+  if (tool === "uv" || lockfile.endsWith(".lock")) {
+    const plan = planUvLock(await readFile(lock, "utf8"), lockfile);
+    if (plan.wheels.length > 0) {
+      await installWheels(
+        plan.wheels,
+        { wheelhouse, lockDir: lockDirOf(appDir, lockfile) },
+        target,
+        SUITE_PYTHON,
+        async (args) => {
+          await mustRun(
+            process.env.MVM_PYTHON ?? "python3",
+            args,
+            appDir,
+            "pip install of the uv.lock wheels",
+          );
+        },
+      );
+    }
+    return { kind: "python", lockfile, count: plan.wheels.length };
   }
   const text = await readFile(lock, "utf8");
   const count = text.split("\n").filter((l) => /^[A-Za-z0-9]/.test(l.trim())).length;
   if (count === 0) return { kind: "python", lockfile, count };
-  const target = join(root, `usr/local/lib/python${SUITE_PYTHON}/dist-packages`);
-  const wheelhouse = process.env.MVM_WHEELHOUSE;
   const args = [
     "-m",
     "pip",
@@ -93,9 +141,9 @@ async function pythonDeps(appDir: string, root: string, lockfile: string): Promi
 
 export async function installAppDeps(launch: LaunchJson, root: string, appDir: string): Promise<DepsOutcome> {
   const d = launch.dependencies;
-  if (d?.kind === "python" && d.lockfile) return pythonDeps(appDir, root, d.lockfile);
+  if (d?.kind === "python" && d.lockfile) return pythonDeps(appDir, root, d.lockfile, d.tool);
   // Node: an explicit declaration, or a bundle that simply carries package.json + lock.
   const node = launch.entrypoints.some((e) => e.kind === "function" && e.language !== "python");
-  if (d?.kind === "node" || (node && d?.kind !== "none")) return nodeDeps(appDir);
+  if (d?.kind === "node" || (node && d?.kind !== "none")) return nodeDeps(appDir, d?.tool, d?.lockfile);
   return { kind: "none", count: 0 };
 }
