@@ -11,7 +11,13 @@ import { connectAgent } from "./agent-connect.js";
 import type { AgentSession } from "./agent-session.js";
 import { tailLines } from "./console-tail.js";
 import { resolveImage } from "./image-ref.js";
-import { type InstanceState, readState, validateInstanceName, writeState } from "./instances.js";
+import {
+  type InstanceState,
+  readState,
+  removeInstanceDir,
+  validateInstanceName,
+  writeState,
+} from "./instances.js";
 import { instancePaths, instancesDir } from "./paths.js";
 import { processAlive, sleep } from "./proc.js";
 import { mintSecretTokens, writeInstanceSecrets } from "./secrets.js";
@@ -108,22 +114,28 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   r.step(`booting ${name} (${accel}, ${cpus} vCPU, ${memoryMiB} MiB)`);
   const driver = new QemuDriver(qemu);
   const tStart = performance.now();
-  const vm = await driver.start(
-    {
-      kernel: image.kernel,
-      initrd: image.initrd,
-      rootfs: image.rootfs,
-      cpus,
-      memoryMiB,
-      accel,
-      networkMode: m.network?.mode ?? null,
-      consoleLog: paths.consoleLog,
-      agentSocket: paths.agentSocket,
-      qmpSocket: paths.qmpSocket,
-      tscKhz: accel === "tcg" ? hostTscKhz() : undefined,
-    },
-    paths.vmmLog,
-  );
+  const vm = await driver
+    .start(
+      {
+        kernel: image.kernel,
+        initrd: image.initrd,
+        rootfs: image.rootfs,
+        cpus,
+        memoryMiB,
+        accel,
+        networkMode: m.network?.mode ?? null,
+        consoleLog: paths.consoleLog,
+        agentSocket: paths.agentSocket,
+        qmpSocket: paths.qmpSocket,
+        tscKhz: accel === "tcg" ? hostTscKhz() : undefined,
+      },
+      paths.vmmLog,
+    )
+    .catch(async (e: unknown) => {
+      // Nothing runs: leave no half-made instance behind.
+      await removeInstanceDir(o.home, name);
+      throw e;
+    });
   const state: InstanceState = {
     name,
     workload_id: m.workload_id,
@@ -187,6 +199,20 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     for (const line of tail) r.log(`  ${line}`);
     for (const line of vmmTail) r.log(`  qemu: ${line}`);
     await driver.stop(vm.pid, paths.qmpSocket, { graceMs: 0 }).catch(() => undefined);
+    // QEMU's own last word (a bad flag, KVM refusing) is the cause when the VM never ran.
+    const qemuSaid = vmmTail.filter((l) => !/terminating on signal/.test(l)).at(-1);
+    if (isMvmError(e) && e.code === "E_BOOT_FAILED" && qemuSaid) {
+      throw new MvmError("E_BOOT_FAILED", `${e.message}: ${qemuSaid}`, {
+        hint: `see \`mvmctl logs ${name}\`; remove it with \`mvmctl down ${name}\``,
+        cause: e,
+      });
+    }
+    if (isMvmError(e) && e.code === "E_BOOT_FAILED") {
+      throw new MvmError("E_BOOT_FAILED", e.message, {
+        hint: `see \`mvmctl logs ${name}\`; remove it with \`mvmctl down ${name}\``,
+        cause: e,
+      });
+    }
     if (isMvmError(e)) throw e;
     throw new MvmError("E_BOOT_FAILED", `${name} failed to boot: ${reason}`, {
       hint: `see \`mvmctl logs ${name}\`; remove it with \`mvmctl down ${name}\``,

@@ -1,0 +1,70 @@
+// boot() when QEMU refuses to start: the error carries QEMU's own words, the instance stays as
+// failed for `logs`, and `down` removes it. A stand-in QEMU script: no VM is booted here.
+import assert from "node:assert/strict";
+import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { isMvmError } from "@mvm/ir";
+import { silentReporter } from "../../src/cli/reporter.js";
+import { down } from "../../src/runtime/down.js";
+import { readState } from "../../src/runtime/instances.js";
+import { boot } from "../../src/runtime/up.js";
+
+async function storeWithImage(home: string, network: unknown = null): Promise<void> {
+  const d = "c".repeat(64);
+  const dir = join(home, "images", d);
+  await mkdir(join(home, "images/by-workload"), { recursive: true });
+  await mkdir(dir, { recursive: true });
+  for (const f of ["vmlinuz", "initramfs.img", "rootfs.ext4"]) await writeFile(join(dir, f), "x");
+  await writeFile(join(dir, "launch.json"), "{}");
+  await writeFile(
+    join(dir, "image.json"),
+    JSON.stringify({
+      digest: d,
+      workload_id: "w",
+      app: "app",
+      resources: { cpu_cores: 1, memory_mb: 128 },
+      network,
+      entrypoints: {},
+      primary: "f",
+      dev: false,
+    }),
+  );
+  await writeFile(join(home, "images/by-workload/w"), d);
+}
+
+test("QEMU failing at start: E_BOOT_FAILED with QEMU's message; failed instance; down cleans", async () => {
+  const home = await mkdtemp(join(tmpdir(), "mvm-rt-upfail-"));
+  await storeWithImage(home);
+  const fake = join(home, "fake-qemu.sh");
+  await writeFile(fake, '#!/bin/sh\necho "qemu-system-x86_64: fake failure for the test" >&2\nexit 1\n');
+  await chmod(fake, 0o755);
+  process.env.MVM_QEMU = fake;
+  try {
+    await assert.rejects(
+      boot({ home, ref: "w", accel: "tcg", reporter: silentReporter, readyTimeoutMs: 10_000 }),
+      (e: unknown) =>
+        isMvmError(e) &&
+        e.code === "E_BOOT_FAILED" &&
+        /fake failure for the test/.test(e.message) &&
+        /mvmctl logs app/.test(e.hint ?? ""),
+    );
+    const s = await readState(home, "app");
+    assert.equal(s?.status, "failed");
+    assert.equal((await down({ home, name: "app", reporter: silentReporter })).how, "not-running");
+    assert.equal(await readState(home, "app"), undefined);
+  } finally {
+    delete process.env.MVM_QEMU;
+  }
+});
+
+test("a network mode other than none is refused before anything starts", async () => {
+  const home = await mkdtemp(join(tmpdir(), "mvm-rt-upnet-"));
+  await storeWithImage(home, { mode: "bridge", ports: [] });
+  await assert.rejects(
+    boot({ home, ref: "w", accel: "tcg", reporter: silentReporter }),
+    (e: unknown) => isMvmError(e) && e.code === "E_NETWORK_MODE_UNSUPPORTED",
+  );
+  assert.equal(await readState(home, "app"), undefined);
+});
