@@ -180,3 +180,23 @@ test("a wheelhouse file with another sha256 is refused before pip runs; a missin
   const good = { ...fast, sha256: createHash("sha256").update("not the locked bytes").digest("hex") };
   await verifyWheel(good, join(dir, "fast-2.0-py3-none-any.whl"));
 });
+
+test("without a wheelhouse the lock's URL is fetched; an unreachable index fails naming the URL and MVM_WHEELHOUSE", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "mvm-wh-"));
+  const fast = {
+    ...planUvLock(LOCK).wheels.find((x) => x.name === "fast")!,
+    url: "http://127.0.0.1:9/fast-2.0-py3-none-any.whl",
+  };
+  await assert.rejects(
+    installWheels([fast], { lockDir: dir }, "/nowhere", "3.11", async () => {}),
+    (e: Error & { code?: string; hint?: string }) => {
+      assert.equal(e.code, "E_BUILD_DEPS_FAILED");
+      assert.match(
+        e.message,
+        /cannot download fast==2\.0 from http:\/\/127\.0\.0\.1:9\/fast-2\.0-py3-none-any\.whl/,
+      );
+      assert.match(String(e.hint), /MVM_WHEELHOUSE/);
+      return true;
+    },
+  );
+});
