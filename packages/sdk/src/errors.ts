@@ -74,8 +74,9 @@ export class LiveError extends MvmError {
 }
 
 export class NotFoundError extends MvmError {
-  constructor(what: string, hint?: string) {
-    super("E_SDK_NOT_FOUND", `${what} was not found`, { hint: hint ?? "check the name or path" });
+  /** `message` replaces the default "<what> was not found", e.g. with mvmctl's own words. */
+  constructor(what: string, hint?: string, message?: string) {
+    super("E_SDK_NOT_FOUND", message ?? `${what} was not found`, { hint: hint ?? "check the name or path" });
     this.name = "NotFoundError";
   }
 }

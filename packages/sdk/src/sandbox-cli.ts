@@ -53,7 +53,7 @@ export function cliFailure(argv: readonly string[], r: { exitCode: number; stder
   const shown = redactArgv(argv);
   const e = parseCliError(r.stderr);
   if (e?.code === "E_INVOKE_TIMEOUT") return new TimeoutError(shown.join(" "), timeoutMs ?? 0);
-  if (e?.code === "E_GUEST_NOT_FOUND" || e?.code === "E_INSTANCE_NOT_FOUND") return new NotFoundError(e.message, e.hint);
+  if (e?.code === "E_GUEST_NOT_FOUND" || e?.code === "E_INSTANCE_NOT_FOUND") return new NotFoundError(e.message, e.hint, e.message);
   return new LiveError(shown, r.exitCode, r.stderr.replace(ANSI, ""), undefined, e?.code);
 }
 

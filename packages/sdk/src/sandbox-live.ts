@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LiveError } from "./errors.js";
 import { cli, cliFailure, cliJson, parseCliError, runCli } from "./sandbox-cli.js";
 
 /** What a live sandbox runs as its entrypoint when create() is given no command: nothing, forever. */
@@ -58,6 +59,17 @@ export function instanceName(workloadId: string | undefined): string {
   return `${base}-${randomBytes(4).toString("hex")}`;
 }
 
+/** The guest shell script behind commands.start (argv arrives as "$@"); waits at most ~10 s. */
+export function startScript(base: string): string {
+  const inner = `echo $$ >"$0"; exec "$@"`;
+  return [
+    `p=${base}.pid`,
+    `setsid /bin/sh -c '${inner}' "$p" "$@" </dev/null >${base}.log 2>&1 &`,
+    `i=0; while [ ! -s "$p" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done`,
+    `cat "$p" 2>/dev/null; rm -f "$p"`,
+  ].join("\n");
+}
+
 function envFlags(env: Record<string, string> = {}): string[] {
   return Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
 }
@@ -109,16 +121,20 @@ export class LiveSession {
   }
 
   /**
-   * Starts argv in the background inside the guest and returns at once. mvmctl exec holds its call
-   * until the process exits, so the process is detached by a guest shell (setsid, output to a log
-   * file) and argv is passed as "$@", never spliced into the script.
+   * Starts argv in the background inside the guest and returns once it runs. The agent kills a
+   * call's process group when the call ends, and mvmctl exec holds its call until the process
+   * exits, so a guest shell moves argv into a new session (setsid) and waits until the new session
+   * has written its pid before returning: returning earlier races the group kill. argv is passed
+   * as "$@", never spliced into the script. Output goes to a log file in the guest.
    */
   async start(argv: readonly string[], env: Record<string, string> = {}): Promise<StartedCommand> {
-    const logPath = `/tmp/mvm-command-${randomBytes(4).toString("hex")}.log`;
-    const script = `setsid "$@" </dev/null >${logPath} 2>&1 & echo $!`;
-    const r = await this.exec(["/bin/sh", "-c", script, "mvm-start", ...argv], { env });
+    const base = `/tmp/mvm-command-${randomBytes(4).toString("hex")}`;
+    const logPath = `${base}.log`;
+    const r = await this.exec(["/bin/sh", "-c", startScript(base), "mvm-start", ...argv], { env });
     const pid = Number.parseInt(r.stdout.trim(), 10);
-    if (r.exitCode !== 0 || !Number.isInteger(pid)) throw cliFailure(["mvmctl", "exec", this.name, "--", ...argv], { exitCode: r.exitCode, stderr: r.stderr });
+    if (r.exitCode !== 0 || !Number.isInteger(pid)) {
+      throw new LiveError(["mvmctl", "exec", this.name, "--", ...argv], r.exitCode, r.stderr || "the background command did not report its pid (is setsid in the image?)");
+    }
     return { pid, logPath };
   }
 

@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { LiveError, NotFoundError, Sandbox, TimeoutError, UnsupportedError, literal } from "../src/index.js";
 import { cliCommand, parseCliError, redactArgv } from "../src/sandbox-cli.js";
+import { startScript } from "../src/sandbox-live.js";
 
 const FAKE = resolve(import.meta.dirname, "fixtures/fake-mvmctl.mjs");
 let dir: string;
@@ -119,8 +120,9 @@ test("commands.start: detached guest shell, argv passed as $@, returns pid and l
   assert.deepEqual(argv.slice(0, 4), ["exec", sb.name, "-e", "K=v"]);
   const cmd = argv.slice(argv.indexOf("--") + 1);
   assert.equal(cmd[0], "/bin/sh");
-  assert.match(cmd[2]!, /^setsid "\$@" <\/dev\/null >\/tmp\/mvm-command-[0-9a-f]{8}\.log 2>&1 & echo \$!$/);
-  assert.equal(h?.logPath, /> *(\S+) 2>&1/.exec(cmd[2]!)![1]);
+  assert.match(h!.logPath, /^\/tmp\/mvm-command-[0-9a-f]{8}\.log$/);
+  assert.equal(cmd[2], startScript(h!.logPath.replace(/\.log$/, "")));
+  assert.match(cmd[2]!, /setsid \/bin\/sh -c '[^']*exec "\$@"' "\$p" "\$@" <\/dev\/null >\/tmp\/mvm-command-[0-9a-f]{8}\.log 2>&1 &/);
   assert.deepEqual(cmd.slice(3), ["mvm-start", "python3", "run.py", "; rm -rf /"]);
 });
 
