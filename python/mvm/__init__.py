@@ -15,7 +15,16 @@
 from ._app import app, workload
 from ._emit import emit_json
 from ._errors import MvmError
-from ._sandbox import Sandbox
+from ._sandbox import (
+    ExecResult,
+    Sandbox,
+    SandboxLiveError,
+    SandboxModeError,
+    SandboxNotFoundError,
+    SandboxTimeoutError,
+    SandboxUnsupportedError,
+    StartedCommand,
+)
 from ._helpers import (
     dns_none,
     dns_resolver,
@@ -62,5 +71,12 @@ __all__ = [
     "no_deps",
     "emit_json",
     "Sandbox",
+    "SandboxLiveError",
+    "SandboxModeError",
+    "SandboxNotFoundError",
+    "SandboxTimeoutError",
+    "SandboxUnsupportedError",
+    "ExecResult",
+    "StartedCommand",
     "MvmError",
 ]

@@ -1,8 +1,9 @@
-"""``mvm.Sandbox``: the imperative runtime SDK (spec/runtime-sdk.md).
+"""``mvm.Sandbox``: the imperative runtime SDK (spec/runtime-sdk.md), mirroring mvm-sdk's Sandbox.
 
 Record mode (``MVM_SDK_MODE`` unset or ``record``) appends calls to a recording that is written
-atomically to ``MVM_SDK_OUT_PATH`` at exit, only when ``Sandbox.create`` happened. Live mode drives
-``mvmctl`` (``MVM_CLI_BIN``, else ``mvmctl`` on PATH) on a best-effort basis."""
+atomically to ``MVM_SDK_OUT_PATH`` at exit, only when ``Sandbox.create`` happened. Live mode builds
+the same recording, boots it through ``mvmctl`` (``MVM_CLI_BIN``, else ``mvmctl`` on PATH; see
+_sandbox_live.py) and forwards each call to the running microVM."""
 
 from __future__ import annotations
 
@@ -10,33 +11,40 @@ import atexit
 import base64
 import json
 import os
-import subprocess
 import tempfile
 from typing import Any
 
 from ._checks import Helper, check_str, check_str_list
 from ._errors import MvmError
+from ._sandbox_errors import (
+    SandboxLiveError,
+    SandboxModeError,
+    SandboxNotFoundError,
+    SandboxTimeoutError,
+    SandboxUnsupportedError,
+)
+from ._sandbox_live import LIVE_DEFAULT_COMMAND, ExecResult, LiveSession, StartedCommand, instance_name, live_create
+
+__all__ = [
+    "ExecResult",
+    "Sandbox",
+    "SandboxLiveError",
+    "SandboxModeError",
+    "SandboxNotFoundError",
+    "SandboxTimeoutError",
+    "SandboxUnsupportedError",
+    "StartedCommand",
+    "sdk_mode",
+]
 
 _MODES = ("record", "live")
 _recording: dict[str, Any] | None = None
 
 
-class SandboxModeError(MvmError):
-    """A call that needs a running sandbox was made in record mode."""
-
-
-class SandboxLiveError(MvmError):
-    """mvmctl failed in live mode; carries its argv, exit code and stderr."""
-
-    def __init__(self, argv: list[str], exit_code: int, stderr: str) -> None:
-        super().__init__("E_SDK_LIVE", f"{' '.join(argv)} exited with {exit_code}: {stderr.strip()}")
-        self.argv, self.exit_code, self.stderr = argv, exit_code, stderr
-
-
 def sdk_mode() -> str:
     mode = os.environ.get("MVM_SDK_MODE") or "record"
     if mode not in _MODES:
-        raise MvmError("E_SDK_MODE", f"MVM_SDK_MODE={mode!r} is not accepted; use one of: record, live")
+        raise SandboxModeError(f"MVM_SDK_MODE={mode!r} is not accepted; accepted values: record, live (unset means record)")
     return mode
 
 
@@ -66,9 +74,13 @@ class _Commands:
     def __init__(self, sb: Sandbox) -> None:
         self._sb = sb
 
-    def start(self, argv: list[str], env: dict[str, str] | None = None) -> None:
+    def start(self, argv: list[str], env: dict[str, str] | None = None) -> StartedCommand | None:
+        """Record: appended to the recording (returns None). Live: started in the background."""
         argv = check_str_list("commands.start", "argv", argv)
+        if self._sb._live is not None:
+            return self._sb._running("commands.start").start(argv, env)
         self._sb._op({"kind": "command_start", "argv": argv, "env": dict(env or {})})
+        return None
 
 
 class _Files:
@@ -77,30 +89,57 @@ class _Files:
 
     def write(self, path: str, data: str | bytes) -> None:
         raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-        self._sb._op({"kind": "files_write", "path": check_str("files.write", "path", path), "bytes_b64": base64.b64encode(raw).decode()})
+        path = check_str("files.write", "path", path)
+        if self._sb._live is not None:
+            self._sb._running("files.write").write(path, raw)
+            return
+        self._sb._op({"kind": "files_write", "path": path, "bytes_b64": base64.b64encode(raw).decode()})
 
     def read(self, path: str) -> bytes:
-        self._sb._live_only("files.read")
-        r = self._sb._cli(["exec", self._sb.name, "--json", "--", "cat", path])
-        return json.loads(r)["stdout"].encode()
+        return self._sb._running("files.read").read(path)
+
+    def list(self, path: str) -> list[dict[str, Any]]:
+        return self._sb._running("files.list").list(path)
+
+    def stat(self, path: str) -> dict[str, Any]:
+        return self._sb._running("files.stat").stat(path)
+
+    def mkdir(self, path: str, parents: bool = False) -> None:
+        self._sb._running("files.mkdir").mkdir(path, parents)
+
+    def remove(self, path: str, recursive: bool = False) -> None:
+        self._sb._running("files.remove").remove(path, recursive)
+
+    def move(self, src: str, dst: str) -> None:
+        self._sb._running("files.move").move(src, dst)
 
 
 class Sandbox:
     """A sandbox. Use ``with Sandbox.create("python-3.12") as sb: ...``."""
 
-    def __init__(self, create: dict[str, Any], mode: str) -> None:
+    def __init__(self, mode: str, live: LiveSession | None = None) -> None:
         self.mode = mode
-        self.name = create["workload_id"]
+        self._live = live
         self.commands = _Commands(self)
         self.files = _Files(self)
         self._killed = False
+
+    @property
+    def name(self) -> str | None:
+        """The mvmctl instance name in live mode (for ``mvmctl logs``/``ps``); None in record mode."""
+        return self._live.name if self._live else None
+
+    @property
+    def info(self) -> dict[str, Any] | None:
+        """What ``mvmctl up --json`` reported (digest, accel, boot_ms) in live mode."""
+        return self._live.info if self._live else None
 
     @classmethod
     def create(
         cls,
         template: str | None = None,
         *,
-        image: str | None = None,
+        image: Helper | dict[str, Any] | None = None,
         workload_id: str | None = None,
         env: dict[str, Any] | None = None,
         include: list[str] | None = None,
@@ -114,7 +153,7 @@ class Sandbox:
         mode = sdk_mode()
         if (template is None) == (image is None):
             raise MvmError("E_BAD_KWARG", "Sandbox.create() needs a template or image=, not both")
-        create: dict[str, Any] = {"template": template if template is not None else image}
+        create: dict[str, Any] = {"template": template} if template is not None else {"image": dict(image.ir if isinstance(image, Helper) else image)}  # type: ignore[union-attr, arg-type]
         if env:
             create["env"] = _env_ir(env)
         if include is not None:
@@ -127,46 +166,50 @@ class Sandbox:
             create["resources"] = dict(resources.ir)
         if network is not None:
             create["network"] = {"mode": network.ir["mode"]}
-        wid = workload_id or "sandbox"
-        _recording = {"workload_id": wid, "create": create, "ops": []}
-        atexit.register(_write_recording)
-        sb = cls({"workload_id": wid}, mode)
+        # Live mode needs an entrypoint that keeps the VM up; record mode leaves it to commands.start.
+        if command is None and mode == "live":
+            command = list(LIVE_DEFAULT_COMMAND)
         if command is not None:
-            sb.commands.start(command)
-        return sb
+            create["command"] = check_str_list("Sandbox.create", "command", command)
+        wid = workload_id or "sandbox"
+        rec = {"workload_id": wid, "create": create, "ops": []}
+        if mode == "live":
+            return cls(mode, live_create(rec, instance_name(workload_id), os.getcwd() if include is not None else None))
+        # One recording per process: the first Sandbox.create is the one written.
+        if _recording is None:
+            _recording = rec
+            atexit.register(_write_recording)
+        return cls(mode)
 
     def _op(self, op: dict[str, Any]) -> None:
         if _recording is not None:
             _recording["ops"].append(op)
 
-    def _live_only(self, what: str) -> None:
-        if self.mode != "live":
-            raise SandboxModeError("E_SDK_MODE", f"sb.{what}() needs a running sandbox; it is not available in record mode", hint="set MVM_SDK_MODE=live")
+    def _running(self, what: str) -> LiveSession:
+        if self._live is None:
+            raise SandboxModeError(f"sb.{what}() needs a running sandbox, which record mode does not have", hint="run with MVM_SDK_MODE=live to drive a real microVM")
+        if self._killed:
+            raise SandboxNotFoundError(f"sandbox {self._live.name} (killed before {what})", "create a new sandbox")
+        return self._live
 
-    def _cli(self, args: list[str]) -> str:
-        argv = [os.environ.get("MVM_CLI_BIN") or "mvmctl", *args]
-        r = subprocess.run(argv, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise SandboxLiveError(argv, r.returncode, r.stderr)
-        return r.stdout
+    def exec(self, argv: list[str], env: dict[str, str] | None = None, cwd: str | None = None, timeout: float | None = None) -> ExecResult:
+        """Runs argv to completion; a non-zero exit is returned, not raised. ``timeout`` is in seconds."""
+        argv = check_str_list("exec", "argv", argv)
+        return self._running("exec").exec(argv, env=env, cwd=cwd, timeout=timeout)
 
-    def exec(self, argv: list[str], env: dict[str, str] | None = None, cwd: str | None = None, timeout: float | None = None) -> dict[str, Any]:
-        """Runs argv in the sandbox (live mode, best effort); a non-zero exit is a result."""
-        self._live_only("exec")
-        return json.loads(self._cli(["exec", self.name, "--json", "--", *argv]))
-
-    def snapshot(self) -> None:
-        self._live_only("snapshot")
-        raise MvmError("E_SDK_MODE", "sb.snapshot() is not implemented yet")
+    def snapshot(self) -> str:
+        self._running("snapshot")
+        raise SandboxUnsupportedError("sb.snapshot()", "mvm has no snapshots yet: copy state out with files.read, or recreate the sandbox")
 
     def kill(self) -> None:
-        """Stops the sandbox; calling it twice is fine."""
+        """Stops the sandbox; calling it twice is fine. Record: recorded once. Live: ``mvmctl down``."""
         if self._killed:
             return
+        if self._live is not None:
+            self._live.stop()
+        else:
+            self._op({"kind": "kill"})
         self._killed = True
-        self._op({"kind": "kill"})
-        if self.mode == "live":
-            self._cli(["down", self.name])
 
     def __enter__(self) -> Sandbox:
         return self

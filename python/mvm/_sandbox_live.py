@@ -1,0 +1,153 @@
+"""Live mode: one running microVM per Sandbox, driven through mvmctl verbs. Mirrors mvm-sdk's
+sandbox-live.ts: create() lowers the recording record mode would write (compile --from-recording
+-> build -> up); every later call is one mvmctl invocation against the instance name."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ._sandbox_cli import cli, cli_failure, cli_json, parse_cli_error, run_cli
+from ._sandbox_errors import SandboxLiveError
+
+#: What a live sandbox runs as its entrypoint when create() is given no command: nothing, forever.
+LIVE_DEFAULT_COMMAND = ["sleep", "infinity"]
+
+
+@dataclass
+class ExecResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+    duration_ms: int
+
+
+@dataclass
+class StartedCommand:
+    pid: int
+    """Guest pid of the background process."""
+    log_path: str
+    """Guest file that receives its stdout and stderr."""
+
+
+def instance_name(workload_id: str | None) -> str:
+    """A unique mvmctl instance name ([a-z0-9][a-z0-9._-]{0,62}) based on the workload id."""
+    base = re.sub(r"[^a-z0-9._-]+", "-", (workload_id or "sandbox").lower())
+    base = re.sub(r"^[^a-z0-9]+", "", base)[:48] or "sandbox"
+    return f"{base}-{secrets.token_hex(4)}"
+
+
+def start_script(base: str) -> str:
+    """The guest shell script behind commands.start (argv arrives as "$@"); see LiveSession.start."""
+    inner = 'echo $$ >"$0"; exec "$@"'
+    return "\n".join(
+        [
+            f"p={base}.pid",
+            f"setsid /bin/sh -c '{inner}' \"$p\" \"$@\" </dev/null >{base}.log 2>&1 &",
+            'i=0; while [ ! -s "$p" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done',
+            'cat "$p" 2>/dev/null; rm -f "$p"',
+        ]
+    )
+
+
+def _env_flags(env: dict[str, str] | None) -> list[str]:
+    return [x for k, v in (env or {}).items() for x in ("-e", f"{k}={v}")]
+
+
+def live_create(recording: dict[str, Any], name: str, source_dir: str | None) -> LiveSession:
+    """Boots a sandbox from a recording; ``source_dir`` is what ``include`` globs are matched in."""
+    tmp = tempfile.mkdtemp(prefix="mvm-sandbox-")
+    try:
+        # With no include the source is an empty dir: bundling the caller's cwd by default ("**")
+        # would copy whatever the script happens to run in into the image.
+        os.mkdir(os.path.join(tmp, "src"))
+        out = os.path.join(tmp, "compiled")
+        data = json.dumps(recording).encode()
+        cli_json(["compile", "--from-recording", "-", "--out", out, "--json"], stdin=data, cwd=source_dir or os.path.join(tmp, "src"))
+        digest = cli_json(["build", out, "--json"])["digest"]
+        try:
+            up = cli_json(["up", digest, "--name", name, "--json"])
+        except Exception:
+            # A failed up can leave a failed instance behind; down is the documented way to clear it.
+            run_cli(["down", name])
+            raise
+        return LiveSession(up["name"], up)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class LiveSession:
+    def __init__(self, name: str, info: dict[str, Any]) -> None:
+        self.name, self.info = name, info
+        self._stopped = False
+
+    def exec(self, argv: list[str], env: dict[str, str] | None = None, cwd: str | None = None, timeout: float | None = None) -> ExecResult:
+        args = ["exec", self.name, *(["--cwd", cwd] if cwd else []), *_env_flags(env)]
+        timeout_ms = None if timeout is None else max(1, round(timeout * 1000))
+        if timeout_ms is not None:
+            args += ["--timeout", f"{timeout_ms}ms"]
+        args += ["--", *argv]
+        t0 = time.monotonic()
+        r = run_cli(args)
+        duration_ms = round((time.monotonic() - t0) * 1000)
+        # mvmctl exec exits with the command's code; only a trailing error[E_...] block is mvmctl's own.
+        if r.exit_code != 0 and parse_cli_error(r.stderr):
+            raise cli_failure(["mvmctl", *args], r, timeout_ms)
+        return ExecResult(r.exit_code, r.stdout.decode("utf-8", "replace"), r.stderr, duration_ms)
+
+    def start(self, argv: list[str], env: dict[str, str] | None = None) -> StartedCommand:
+        """Starts argv in the background and returns once it runs.
+
+        The agent kills a call's process group when the call ends and mvmctl exec holds its call
+        until the process exits, so a guest shell moves argv into a new session (setsid) and waits
+        for the new session's pid file: returning earlier races the group kill."""
+        base = f"/tmp/mvm-command-{secrets.token_hex(4)}"
+        r = self.exec(["/bin/sh", "-c", start_script(base), "mvm-start", *argv], env=env)
+        try:
+            pid = int(r.stdout.strip())
+        except ValueError:
+            pid = None
+        if r.exit_code != 0 or pid is None:
+            raise SandboxLiveError(["mvmctl", "exec", self.name, "--", *argv], r.exit_code, r.stderr or "the background command did not report its pid (is setsid in the image?)")
+        return StartedCommand(pid, f"{base}.log")
+
+    def read(self, path: str) -> bytes:
+        return cli(["fs", "read", self.name, path]).stdout
+
+    def write(self, path: str, data: bytes) -> None:
+        cli(["fs", "write", self.name, path, "--parents"], stdin=data)
+
+    def list(self, path: str) -> list[dict[str, Any]]:
+        entries: list[dict[str, Any]] = cli_json(["fs", "ls", self.name, path, "--json"])["entries"]
+        return entries
+
+    def stat(self, path: str) -> dict[str, Any]:
+        info: dict[str, Any] = cli_json(["fs", "stat", self.name, path, "--json"])
+        return info
+
+    def mkdir(self, path: str, parents: bool) -> None:
+        cli(["fs", "mkdir", self.name, path, *(["--parents"] if parents else [])])
+
+    def remove(self, path: str, recursive: bool) -> None:
+        cli(["fs", "rm", self.name, path, *(["--recursive"] if recursive else [])])
+
+    def move(self, src: str, dst: str) -> None:
+        cli(["fs", "mv", self.name, src, dst])
+
+    def stop(self) -> None:
+        """Idempotent: a second call, or an instance already gone, is not an error."""
+        if self._stopped:
+            return
+        r = run_cli(["down", self.name])
+        if r.exit_code != 0:
+            e = cli_failure(["mvmctl", "down", self.name], r)
+            if e.code != "E_SDK_NOT_FOUND":
+                raise e
+        self._stopped = True
