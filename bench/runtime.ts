@@ -5,7 +5,7 @@
 // Definitions and promises: bench/SPEC.md. Prints figures; never fails on them.
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { cpus, hostname, tmpdir, totalmem } from "node:os";
+import { cpus, hostname, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { silentReporter } from "../packages/mvmctl/src/cli/reporter.js";
@@ -107,29 +107,26 @@ async function main(): Promise<void> {
   const cpusN = image.manifest.resources.cpu_cores;
   const memoryMiB = image.manifest.resources.memory_mb;
 
-  // Bare kernel-to-init, same kernel and argv (the image's rootfs is attached but unused).
+  // Bare kernel-to-init, same kernel and argv (the image's rootfs is attached but unused). One
+  // bare boot right before each full boot, so both see the same host load.
   const bareInitrd = await bareInitramfs(work);
   await mkdir(join(work, "bare"), { recursive: true });
   const bare: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    bare.push(
-      await bareBootMs(qemu, {
-        kernel: image.kernel,
-        initrd: bareInitrd,
-        rootfs: image.rootfs,
-        cpus: cpusN,
-        memoryMiB,
-        accel,
-        networkMode: null,
-        consoleLog: join(work, "bare/console.log"),
-        agentSocket: join(work, "bare/agent.sock"),
-        qmpSocket: join(work, "bare/qmp.sock"),
-        tscKhz: accel === "tcg" ? hostTscKhz() : undefined,
-      }),
-    );
-    log(`bench: bare kernel-to-init run ${i + 1}: ${bare.at(-1)?.toFixed(0)} ms`);
-  }
-
+  const bareOnce = () =>
+    bareBootMs(qemu, {
+      kernel: image.kernel,
+      initrd: bareInitrd,
+      rootfs: image.rootfs,
+      cpus: cpusN,
+      memoryMiB,
+      accel,
+      networkMode: null,
+      consoleLog: join(work, "bare/console.log"),
+      agentSocket: join(work, "bare/agent.sock"),
+      qmpSocket: join(work, "bare/qmp.sock"),
+      tscKhz: accel === "tcg" ? hostTscKhz() : undefined,
+    });
+  const loadBefore = loadavg()[0] ?? 0;
   const ready: number[] = [];
   const guestBoot: number[] = [];
   const cold: number[] = [];
@@ -137,6 +134,7 @@ async function main(): Promise<void> {
   const direct: number[] = [];
   const name = `bench-${process.pid}`;
   for (let i = 0; i < runs; i++) {
+    bare.push(await bareOnce());
     const t0 = performance.now();
     const up = await boot({ home, ref, name, accel, reporter: silentReporter });
     try {
@@ -144,7 +142,9 @@ async function main(): Promise<void> {
       cold.push(performance.now() - t0);
       ready.push(up.bootMs);
       guestBoot.push(up.guestBootMs);
-      log(`bench: run ${i + 1}: boot to ready ${up.bootMs} ms, cold start ${cold.at(-1)?.toFixed(0)} ms`);
+      log(
+        `bench: run ${i + 1}: bare ${bare.at(-1)?.toFixed(0)} ms, boot to ready ${up.bootMs} ms, cold start ${cold.at(-1)?.toFixed(0)} ms`,
+      );
       if (i === runs - 1) {
         for (let c = 0; c < calls; c++) {
           const t = performance.now();
@@ -165,6 +165,7 @@ async function main(): Promise<void> {
       host_cpus: cpus().length,
       host_memory_gib: Math.round(totalmem() / 2 ** 30),
       qemu: execFileSync(qemu, ["--version"]).toString().split("\n")[0] ?? "",
+      load_avg_1m: [loadBefore, loadavg()[0] ?? 0],
     },
     accel,
     vcpus: cpusN,
@@ -197,7 +198,7 @@ async function main(): Promise<void> {
   }
   const f = (n: number) => `${n.toFixed(0)} ms`;
   const lines = [
-    `host      ${figures.host.cpu}, ${figures.host.host_cpus} CPUs, ${figures.host.host_memory_gib} GiB; ${figures.host.qemu}`,
+    `host      ${figures.host.cpu}, ${figures.host.host_cpus} CPUs, ${figures.host.host_memory_gib} GiB; ${figures.host.qemu}; load ${figures.host.load_avg_1m.map((x) => x.toFixed(1)).join(" -> ")}`,
     `guest     accel ${accel}, ${cpusN} vCPU, ${memoryMiB} MiB, kernel ${figures.kernel}, image ${figures.image.slice(0, 12)}`,
     `runs      ${runs} boots, ${calls} warm calls`,
     "",

@@ -1,6 +1,13 @@
 // Small statistics and the SPEC.md promises the runtime bench checks (reported, never asserted).
 export interface Figures {
-  host: { hostname: string; cpu: string; host_cpus: number; host_memory_gib: number; qemu: string };
+  host: {
+    hostname: string;
+    cpu: string;
+    host_cpus: number;
+    host_memory_gib: number;
+    qemu: string;
+    load_avg_1m: number[];
+  };
   accel: string;
   vcpus: number;
   memory_mib: number;
