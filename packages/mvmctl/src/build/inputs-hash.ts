@@ -54,6 +54,8 @@ export async function inputsHash(p: InputsHashParts): Promise<string> {
       debs: [...p.debs].sort(),
       // Locked deps come from the network or a wheelhouse; a different wheelhouse is a new input.
       wheelhouse: process.env.MVM_WHEELHOUSE ?? null,
+      // Overridden flake inputs build a different image from the same compiled dir.
+      nix_overrides: p.backend === "nix" ? (process.env.MVM_NIX_OVERRIDE_INPUTS ?? null) : null,
     }),
   );
 }

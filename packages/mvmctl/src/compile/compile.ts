@@ -72,11 +72,12 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   failOnErrors(sourceDiags, `compile of ${input.file}`);
   for (const d of diagnostics) if (d.severity === "warning") r.warn(`[${d.code}] ${d.detail}`);
 
-  const launch = buildLaunch(w, bundle, fnCheck.signatures);
+  const inputs = { mvm: mvmFlakeUrl(), nixpkgs: nixpkgsUrl() };
+  const launch = buildLaunch(w, bundle, fnCheck.signatures, inputs);
   const files = {
     "workload.json": workloadCanonicalJson(w),
     "launch.json": canonicalJson(launch),
-    "flake.nix": renderFlake({ workloadId: w.id, mvmUrl: mvmFlakeUrl(), nixpkgsUrl: nixpkgsUrl() }),
+    "flake.nix": renderFlake({ workloadId: w.id, mvmUrl: inputs.mvm, nixpkgsUrl: inputs.nixpkgs }),
   };
   const tree = outputTree(files, bundle.entries);
   r.step(`writing ${archive ? "archive" : "directory"} ${path.relative(cwd, out) || out}`);

@@ -30,7 +30,12 @@ function mergedHooks(app: App): Record<string, HookCmd[]> {
   return out;
 }
 
-export function buildLaunch(w: Workload, bundle: SourceBundle, signatures: Record<string, Param[] | null>): Json {
+export function buildLaunch(
+  w: Workload,
+  bundle: SourceBundle,
+  signatures: Record<string, Param[] | null>,
+  flakeInputs: Record<string, string>,
+): Json {
   const app = w.apps[0]!;
   const serialized = serializeWorkload(w) as { apps: Record<string, Json>[] };
   const appJson = serialized.apps[0]!;
@@ -69,6 +74,8 @@ export function buildLaunch(w: Workload, bundle: SourceBundle, signatures: Recor
     hooks: mergedHooks(app) as Json,
     files: (appJson.files ?? []) as Json,
     signatures: sigs,
+    // The flake inputs flake.nix was generated with, so the Nix build's inputs can be reviewed here.
+    flake_inputs: flakeInputs,
   };
   if (app.dependencies && app.dependencies.kind !== "none") launch.dependencies = app.dependencies as Json;
   return launch;
