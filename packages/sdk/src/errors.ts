@@ -47,7 +47,9 @@ export class MvmError extends Error {
 /** MVM_SDK_MODE is not accepted, or a call needs a mode other than the current one. */
 export class SdkModeError extends MvmError {
   constructor(message: string, hint?: string) {
-    super("E_SDK_MODE", message, { hint: hint ?? "set MVM_SDK_MODE to record or live (or leave it unset for record)" });
+    super("E_SDK_MODE", message, {
+      hint: hint ?? "set MVM_SDK_MODE to record or live (or leave it unset for record)",
+    });
     this.name = "SdkModeError";
   }
 }
@@ -60,7 +62,12 @@ export class LiveError extends MvmError {
   /** The code mvmctl reported (`E_AGENT_UNSUPPORTED`, ...), when its error block could be read. */
   readonly cliCode?: string;
   constructor(argv: string[], exitCode: number | null, stderr: string, cause?: unknown, cliCode?: string) {
-    const last = stderr.trim().split("\n").filter((l) => !l.startsWith("hint: ")).pop() ?? "";
+    const last =
+      stderr
+        .trim()
+        .split("\n")
+        .filter((l) => !l.startsWith("hint: "))
+        .pop() ?? "";
     super("E_SDK_LIVE", `${argv.join(" ")} failed (exit ${exitCode ?? "none"})${last ? `: ${last}` : ""}`, {
       hint: "run the same mvmctl command yourself to see the full output; MVM_CLI_BIN selects the binary",
       cause,
@@ -84,7 +91,9 @@ export class NotFoundError extends MvmError {
 export class TimeoutError extends MvmError {
   readonly timeoutMs: number;
   constructor(what: string, timeoutMs: number) {
-    super("E_SDK_TIMEOUT", `${what} did not finish within ${timeoutMs} ms`, { hint: "raise the timeout or make the command finish sooner" });
+    super("E_SDK_TIMEOUT", `${what} did not finish within ${timeoutMs} ms`, {
+      hint: "raise the timeout or make the command finish sooner",
+    });
     this.name = "TimeoutError";
     this.timeoutMs = timeoutMs;
   }

@@ -29,7 +29,11 @@ export function cliCommand(env: NodeJS.ProcessEnv = process.env): string[] {
  * often carries credentials and errors end up in logs.
  */
 export function redactArgv(argv: readonly string[]): string[] {
-  return argv.map((a, i) => (i > 0 && (argv[i - 1] === "-e" || argv[i - 1] === "--env") && a.includes("=") ? `${a.slice(0, a.indexOf("="))}=<redacted>` : a));
+  return argv.map((a, i) =>
+    i > 0 && (argv[i - 1] === "-e" || argv[i - 1] === "--env") && a.includes("=")
+      ? `${a.slice(0, a.indexOf("="))}=<redacted>`
+      : a,
+  );
 }
 
 // picocolors honours NO_COLOR, but a user's FORCE_COLOR would win; strip escapes anyway.
@@ -49,11 +53,16 @@ export function parseCliError(stderr: string): { code: string; message: string; 
 }
 
 /** Maps a failed CLI run to the SDK's typed errors (never including secret env values). */
-export function cliFailure(argv: readonly string[], r: { exitCode: number; stderr: string }, timeoutMs?: number): MvmError {
+export function cliFailure(
+  argv: readonly string[],
+  r: { exitCode: number; stderr: string },
+  timeoutMs?: number,
+): MvmError {
   const shown = redactArgv(argv);
   const e = parseCliError(r.stderr);
   if (e?.code === "E_INVOKE_TIMEOUT") return new TimeoutError(shown.join(" "), timeoutMs ?? 0);
-  if (e?.code === "E_GUEST_NOT_FOUND" || e?.code === "E_INSTANCE_NOT_FOUND") return new NotFoundError(e.message, e.hint, e.message);
+  if (e?.code === "E_GUEST_NOT_FOUND" || e?.code === "E_INSTANCE_NOT_FOUND")
+    return new NotFoundError(e.message, e.hint, e.message);
   return new LiveError(shown, r.exitCode, r.stderr.replace(ANSI, ""), undefined, e?.code);
 }
 
@@ -72,11 +81,21 @@ export function runCli(args: readonly string[], opts: CliOptions = {}): Promise<
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "ENOENT") reject(new NotFoundError(`the mvmctl CLI (${exe})`, "install mvmctl on PATH or set MVM_CLI_BIN to its path"));
+      if (e.code === "ENOENT")
+        reject(
+          new NotFoundError(
+            `the mvmctl CLI (${exe})`,
+            "install mvmctl on PATH or set MVM_CLI_BIN to its path",
+          ),
+        );
       else reject(new LiveError(["mvmctl", ...args], null, String(e.message), e));
     });
     child.on("close", (code, signal) => {
-      resolve({ exitCode: code ?? 128 + (signal ? 9 : 0), stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8") });
+      resolve({
+        exitCode: code ?? 128 + (signal ? 9 : 0),
+        stdout: Buffer.concat(out),
+        stderr: Buffer.concat(err).toString("utf8"),
+      });
     });
     // EPIPE when the CLI exits before reading stdin is reported by its exit code, not here.
     child.stdin.on("error", () => {});
@@ -97,6 +116,11 @@ export async function cliJson<T>(args: readonly string[], opts: CliOptions = {})
   try {
     return JSON.parse(r.stdout.toString("utf8")) as T;
   } catch (e) {
-    throw new LiveError(["mvmctl", ...redactArgv(args)], r.exitCode, `mvmctl printed no JSON on stdout: ${r.stdout.toString("utf8").slice(0, 200)}`, e);
+    throw new LiveError(
+      ["mvmctl", ...redactArgv(args)],
+      r.exitCode,
+      `mvmctl printed no JSON on stdout: ${r.stdout.toString("utf8").slice(0, 200)}`,
+      e,
+    );
   }
 }

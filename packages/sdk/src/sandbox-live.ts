@@ -55,7 +55,12 @@ export interface StartedCommand {
 
 /** Instance names follow mvmctl's rule: [a-z0-9][a-z0-9._-]{0,62}. */
 export function instanceName(workloadId: string | undefined): string {
-  const base = (workloadId ?? "sandbox").toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[^a-z0-9]+/, "").slice(0, 48) || "sandbox";
+  const base =
+    (workloadId ?? "sandbox")
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, "-")
+      .replace(/^[^a-z0-9]+/, "")
+      .slice(0, 48) || "sandbox";
   return `${base}-${randomBytes(4).toString("hex")}`;
 }
 
@@ -75,7 +80,10 @@ function envFlags(env: Record<string, string> = {}): string[] {
 }
 
 /** Boots a sandbox from a recording; `sourceDir` is what `include` globs are matched against. */
-export async function liveCreate(recording: object, opts: { name: string; sourceDir?: string }): Promise<LiveSession> {
+export async function liveCreate(
+  recording: object,
+  opts: { name: string; sourceDir?: string },
+): Promise<LiveSession> {
   const tmp = await mkdtemp(join(tmpdir(), "mvm-sandbox-"));
   try {
     // With no include the source is an empty dir: bundling the caller's cwd by default ("**")
@@ -83,7 +91,10 @@ export async function liveCreate(recording: object, opts: { name: string; source
     const src = opts.sourceDir ?? join(tmp, "src");
     await mkdir(join(tmp, "src"));
     const out = join(tmp, "compiled");
-    await cliJson(["compile", "--from-recording", "-", "--out", out, "--json"], { stdin: Buffer.from(JSON.stringify(recording)), cwd: src });
+    await cliJson(["compile", "--from-recording", "-", "--out", out, "--json"], {
+      stdin: Buffer.from(JSON.stringify(recording)),
+      cwd: src,
+    });
     const built = await cliJson<{ digest: string }>(["build", out, "--json"]);
     let up: UpInfo;
     try {
@@ -133,7 +144,11 @@ export class LiveSession {
     const r = await this.exec(["/bin/sh", "-c", startScript(base), "mvm-start", ...argv], { env });
     const pid = Number.parseInt(r.stdout.trim(), 10);
     if (r.exitCode !== 0 || !Number.isInteger(pid)) {
-      throw new LiveError(["mvmctl", "exec", this.name, "--", ...argv], r.exitCode, r.stderr || "the background command did not report its pid (is setsid in the image?)");
+      throw new LiveError(
+        ["mvmctl", "exec", this.name, "--", ...argv],
+        r.exitCode,
+        r.stderr || "the background command did not report its pid (is setsid in the image?)",
+      );
     }
     return { pid, logPath };
   }

@@ -4,8 +4,19 @@
 import { renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { NotFoundError, SdkModeError, UnsupportedError } from "./errors.js";
-import { type ExecOptions, type ExecResult, type FileEntry, type FileInfo, instanceName, LIVE_DEFAULT_COMMAND, type LiveSession, liveCreate, type StartedCommand, type UpInfo } from "./sandbox-live.js";
-import { isHelperValue, HELPER } from "./values.js";
+import {
+  type ExecOptions,
+  type ExecResult,
+  type FileEntry,
+  type FileInfo,
+  instanceName,
+  LIVE_DEFAULT_COMMAND,
+  type LiveSession,
+  liveCreate,
+  type StartedCommand,
+  type UpInfo,
+} from "./sandbox-live.js";
+import { HELPER, isHelperValue } from "./values.js";
 
 export type { ExecOptions, ExecResult, FileEntry, FileInfo, StartedCommand, UpInfo };
 
@@ -15,7 +26,9 @@ export function sdkMode(env: NodeJS.ProcessEnv = process.env): SdkMode {
   const v = env.MVM_SDK_MODE;
   if (v === undefined || v === "" || v === "record") return "record";
   if (v === "live") return "live";
-  throw new SdkModeError(`MVM_SDK_MODE=${JSON.stringify(v)} is not accepted; accepted values: record, live (unset means record)`);
+  throw new SdkModeError(
+    `MVM_SDK_MODE=${JSON.stringify(v)} is not accepted; accepted values: record, live (unset means record)`,
+  );
 }
 
 export interface SandboxOptions {
@@ -30,7 +43,10 @@ export interface SandboxOptions {
   command?: readonly string[];
 }
 
-type Op = { kind: "files_write"; path: string; bytes_b64: string } | { kind: "command_start"; argv: string[]; env: Record<string, string> } | { kind: "kill" };
+type Op =
+  | { kind: "files_write"; path: string; bytes_b64: string }
+  | { kind: "command_start"; argv: string[]; env: Record<string, string> }
+  | { kind: "kill" };
 
 interface RecordingState {
   workload_id: string;
@@ -56,14 +72,23 @@ function irOf(v: unknown): unknown {
 function envOf(env: Record<string, unknown> = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(env)) {
-    const ir = (typeof v === "string" ? { kind: "literal", value: v } : irOf(v)) as { kind: string; ref?: { mount: { var?: string } } };
-    out[k] = ir.kind === "secret_ref" && ir.ref ? { ...ir, ref: { ...ir.ref, mount: { kind: "env", var: ir.ref.mount.var ?? k } } } : ir;
+    const ir = (typeof v === "string" ? { kind: "literal", value: v } : irOf(v)) as {
+      kind: string;
+      ref?: { mount: { var?: string } };
+    };
+    out[k] =
+      ir.kind === "secret_ref" && ir.ref
+        ? { ...ir, ref: { ...ir.ref, mount: { kind: "env", var: ir.ref.mount.var ?? k } } }
+        : ir;
   }
   return out;
 }
 
 function liveOnly(what: string): never {
-  throw new SdkModeError(`${what} needs a running sandbox, which record mode does not have`, "run with MVM_SDK_MODE=live to drive a real microVM");
+  throw new SdkModeError(
+    `${what} needs a running sandbox, which record mode does not have`,
+    "run with MVM_SDK_MODE=live to drive a real microVM",
+  );
 }
 
 export class Sandbox {
@@ -96,13 +121,25 @@ export class Sandbox {
       include: [...(opts.include ?? ["**"])],
       tags: { ...(opts.tags ?? {}) },
       ...(opts.ttl !== undefined ? { ttl_seconds: opts.ttl } : {}),
-      ...(resources ? { resources: "cpu" in resources ? { ...resources, cpu_cores: resources.cpu, cpu: undefined } : resources } : {}),
+      ...(resources
+        ? {
+            resources:
+              "cpu" in resources ? { ...resources, cpu_cores: resources.cpu, cpu: undefined } : resources,
+          }
+        : {}),
       ...(opts.network !== undefined ? { network: irOf(opts.network) } : {}),
       ...(command ? { command: [...command] } : {}),
     };
-    const state: RecordingState = { workload_id: opts.workloadId ?? "sandbox", create: JSON.parse(JSON.stringify(create)), ops: [] };
+    const state: RecordingState = {
+      workload_id: opts.workloadId ?? "sandbox",
+      create: JSON.parse(JSON.stringify(create)),
+      ops: [],
+    };
     if (mode === "live") {
-      const live = await liveCreate(state, { name: instanceName(opts.workloadId), sourceDir: opts.include ? process.cwd() : undefined });
+      const live = await liveCreate(state, {
+        name: instanceName(opts.workloadId),
+        sourceDir: opts.include ? process.cwd() : undefined,
+      });
       return new Sandbox(state, live);
     }
     // One recording per process: the first Sandbox.create is the one written.
@@ -115,7 +152,10 @@ export class Sandbox {
 
   readonly commands = {
     /** Record: appended to the recording. Live: started in the background in the guest. */
-    start: async (argv: readonly string[], opts: { env?: Record<string, string> } = {}): Promise<StartedCommand | undefined> => {
+    start: async (
+      argv: readonly string[],
+      opts: { env?: Record<string, string> } = {},
+    ): Promise<StartedCommand | undefined> => {
       if (this.live) return this.running().start(argv, opts.env);
       this.state.ops.push({ kind: "command_start", argv: [...argv], env: { ...(opts.env ?? {}) } });
       return undefined;
@@ -131,8 +171,10 @@ export class Sandbox {
     read: async (path: string): Promise<Uint8Array> => this.running("files.read").read(path),
     list: async (path: string): Promise<FileEntry[]> => this.running("files.list").list(path),
     stat: async (path: string): Promise<FileInfo> => this.running("files.stat").stat(path),
-    mkdir: async (path: string, opts: { parents?: boolean } = {}): Promise<void> => this.running("files.mkdir").mkdir(path, Boolean(opts.parents)),
-    remove: async (path: string, opts: { recursive?: boolean } = {}): Promise<void> => this.running("files.remove").remove(path, Boolean(opts.recursive)),
+    mkdir: async (path: string, opts: { parents?: boolean } = {}): Promise<void> =>
+      this.running("files.mkdir").mkdir(path, Boolean(opts.parents)),
+    remove: async (path: string, opts: { recursive?: boolean } = {}): Promise<void> =>
+      this.running("files.remove").remove(path, Boolean(opts.recursive)),
     move: async (from: string, to: string): Promise<void> => this.running("files.move").move(from, to),
   };
 
@@ -143,7 +185,10 @@ export class Sandbox {
 
   async snapshot(): Promise<string> {
     this.running("snapshot");
-    throw new UnsupportedError("sb.snapshot()", "mvm has no snapshots yet: copy state out with files.read, or recreate the sandbox");
+    throw new UnsupportedError(
+      "sb.snapshot()",
+      "mvm has no snapshots yet: copy state out with files.read, or recreate the sandbox",
+    );
   }
 
   /** Idempotent. Record: only the first kill is recorded. Live: `mvmctl down`. */
@@ -160,7 +205,11 @@ export class Sandbox {
 
   private running(what?: string): LiveSession {
     if (!this.live) return liveOnly(what ?? "this call");
-    if (this.#killed) throw new NotFoundError(`sandbox ${this.live.name} (killed before ${what ?? "this call"})`, "create a new sandbox");
+    if (this.#killed)
+      throw new NotFoundError(
+        `sandbox ${this.live.name} (killed before ${what ?? "this call"})`,
+        "create a new sandbox",
+      );
     return this.live;
   }
 }

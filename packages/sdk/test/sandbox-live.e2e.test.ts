@@ -51,7 +51,11 @@ test("python-3.12 sandbox: exec, files, background command, kill", { timeout: 60
   assert.equal((await sb.files.stat("/tmp/work/in.txt")).size, 20);
 
   // A background command outlives the exec call that started it and writes to its log file.
-  const h = await sb.commands.start(["python3", "-c", "import time; print('bg up', flush=True); time.sleep(600)"]);
+  const h = await sb.commands.start([
+    "python3",
+    "-c",
+    "import time; print('bg up', flush=True); time.sleep(600)",
+  ]);
   let log = "";
   for (let i = 0; i < 50 && !log.includes("bg up"); i++) {
     await new Promise((ok) => setTimeout(ok, 200));
@@ -62,7 +66,10 @@ test("python-3.12 sandbox: exec, files, background command, kill", { timeout: 60
   assert.equal(alive.exitCode, 0, `pid ${h!.pid} should still run: ${alive.stderr}`);
 
   // A missing program is mvmctl's error, not a result.
-  await assert.rejects(sb.exec(["no-such-program"]), (e: unknown) => e instanceof NotFoundError && /no-such-program/.test(e.message));
+  await assert.rejects(
+    sb.exec(["no-such-program"]),
+    (e: unknown) => e instanceof NotFoundError && /no-such-program/.test(e.message),
+  );
 
   await sb.kill();
   await sb.kill();

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
-import { LiveError, NotFoundError, Sandbox, TimeoutError, UnsupportedError, literal } from "../src/index.js";
+import { LiveError, literal, NotFoundError, Sandbox, TimeoutError, UnsupportedError } from "../src/index.js";
 import { cliCommand, parseCliError, redactArgv } from "../src/sandbox-cli.js";
 import { startScript } from "../src/sandbox-live.js";
 
@@ -37,14 +37,26 @@ const calls = (): Call[] =>
     .map((l) => JSON.parse(l) as Call);
 
 test("create: compile --from-recording - (the record-mode recording, sleep infinity by default) -> build -> up <digest> --name", async () => {
-  const sb = await Sandbox.create("python-3.12", { workloadId: "ETL job", env: { MODEL: literal("/m") }, tags: { a: "b" }, ttl: 60 });
+  const sb = await Sandbox.create("python-3.12", {
+    workloadId: "ETL job",
+    env: { MODEL: literal("/m") },
+    tags: { a: "b" },
+    ttl: 60,
+  });
   const [compile, build, up, ...rest] = calls();
   assert.equal(rest.length, 0);
   assert.deepEqual(compile!.argv.slice(0, 4), ["compile", "--from-recording", "-", "--out"]);
   assert.deepEqual(compile!.argv.slice(5), ["--json"]);
   assert.deepEqual(JSON.parse(Buffer.from(compile!.stdin_b64, "base64").toString()), {
     workload_id: "ETL job",
-    create: { template: "python-3.12", env: { MODEL: { kind: "literal", value: "/m" } }, include: ["**"], tags: { a: "b" }, ttl_seconds: 60, command: ["sleep", "infinity"] },
+    create: {
+      template: "python-3.12",
+      env: { MODEL: { kind: "literal", value: "/m" } },
+      include: ["**"],
+      tags: { a: "b" },
+      ttl_seconds: 60,
+      command: ["sleep", "infinity"],
+    },
     ops: [],
   });
   // No include: the source is an empty temp dir, not the caller's cwd.
@@ -90,7 +102,19 @@ test("create: a failing up tries down to clear the failed instance, then throws"
 test("exec: argv, cwd, env and timeout map to flags; a non-zero exit is a result", async () => {
   const sb = await Sandbox.create("minimal");
   const r = await sb.exec(["exit-with", "3"], { cwd: "/app", env: { A: "1" }, timeout: 1.5 });
-  assert.deepEqual(calls().at(-1)!.argv, ["exec", sb.name, "--cwd", "/app", "-e", "A=1", "--timeout", "1500ms", "--", "exit-with", "3"]);
+  assert.deepEqual(calls().at(-1)!.argv, [
+    "exec",
+    sb.name,
+    "--cwd",
+    "/app",
+    "-e",
+    "A=1",
+    "--timeout",
+    "1500ms",
+    "--",
+    "exit-with",
+    "3",
+  ]);
   assert.equal(r.exitCode, 3);
   assert.equal(r.stdout, "partial out\n");
   assert.equal(r.stderr, "user error text\n");
@@ -101,7 +125,10 @@ test("exec: argv, cwd, env and timeout map to flags; a non-zero exit is a result
 
 test("exec: mvmctl's own errors become NotFoundError / TimeoutError / LiveError, secrets redacted", async () => {
   const sb = await Sandbox.create("minimal");
-  await assert.rejects(sb.exec(["missing"]), (e: unknown) => e instanceof NotFoundError && e.code === "E_SDK_NOT_FOUND" && /missing/.test(e.message));
+  await assert.rejects(
+    sb.exec(["missing"]),
+    (e: unknown) => e instanceof NotFoundError && e.code === "E_SDK_NOT_FOUND" && /missing/.test(e.message),
+  );
   await assert.rejects(sb.exec(["slow"], { timeout: 1, env: { TOKEN: "s3cret" } }), (e: unknown) => {
     assert.ok(e instanceof TimeoutError);
     assert.equal(e.code, "E_SDK_TIMEOUT");
@@ -122,7 +149,10 @@ test("commands.start: detached guest shell, argv passed as $@, returns pid and l
   assert.equal(cmd[0], "/bin/sh");
   assert.match(h!.logPath, /^\/tmp\/mvm-command-[0-9a-f]{8}\.log$/);
   assert.equal(cmd[2], startScript(h!.logPath.replace(/\.log$/, "")));
-  assert.match(cmd[2]!, /setsid \/bin\/sh -c '[^']*exec "\$@"' "\$p" "\$@" <\/dev\/null >\/tmp\/mvm-command-[0-9a-f]{8}\.log 2>&1 &/);
+  assert.match(
+    cmd[2]!,
+    /setsid \/bin\/sh -c '[^']*exec "\$@"' "\$p" "\$@" <\/dev\/null >\/tmp\/mvm-command-[0-9a-f]{8}\.log 2>&1 &/,
+  );
   assert.deepEqual(cmd.slice(3), ["mvm-start", "python3", "run.py", "; rm -rf /"]);
 });
 
@@ -135,7 +165,9 @@ test("files: each call maps to mvmctl fs and parses its output", async () => {
   assert.equal(Buffer.from(c.stdin_b64, "base64").toString(), "hi there");
   assert.equal(Buffer.from(await sb.files.read("/tmp/a.txt")).toString(), "hello");
   assert.deepEqual(calls().at(-1)!.argv, ["fs", "read", n, "/tmp/a.txt"]);
-  assert.deepEqual(await sb.files.list("/tmp"), [{ name: "a", type: "file", size: 1, mode: 420, mtime_ms: 1 }]);
+  assert.deepEqual(await sb.files.list("/tmp"), [
+    { name: "a", type: "file", size: 1, mode: 420, mtime_ms: 1 },
+  ]);
   assert.deepEqual(calls().at(-1)!.argv, ["fs", "ls", n, "/tmp", "--json"]);
   assert.deepEqual(await sb.files.stat("/tmp/a.txt"), { type: "file", size: 5, mode: 420, mtime_ms: 1 });
   assert.deepEqual(calls().at(-1)!.argv, ["fs", "stat", n, "/tmp/a.txt", "--json"]);
@@ -171,19 +203,38 @@ test("await using kills the sandbox on scope exit", async () => {
 
 test("snapshot is a typed unsupported error in live mode", async () => {
   const sb = await Sandbox.create("minimal");
-  await assert.rejects(sb.snapshot(), (e: unknown) => e instanceof UnsupportedError && e.code === "E_SDK_UNSUPPORTED");
+  await assert.rejects(
+    sb.snapshot(),
+    (e: unknown) => e instanceof UnsupportedError && e.code === "E_SDK_UNSUPPORTED",
+  );
 });
 
 test("a missing mvmctl binary is NotFoundError naming MVM_CLI_BIN", async () => {
   process.env.MVM_CLI_BIN = join(dir, "no-such-mvmctl");
-  await assert.rejects(Sandbox.create("minimal"), (e: unknown) => e instanceof NotFoundError && /MVM_CLI_BIN/.test(e.hint ?? ""));
+  await assert.rejects(
+    Sandbox.create("minimal"),
+    (e: unknown) => e instanceof NotFoundError && /MVM_CLI_BIN/.test(e.hint ?? ""),
+  );
 });
 
 test("helpers: CLI resolution, error-block parsing, redaction", () => {
   assert.deepEqual(cliCommand({}), ["mvmctl"]);
   assert.deepEqual(cliCommand({ MVM_CLI_BIN: "/x/mvmctl.js" }), [process.execPath, "/x/mvmctl.js"]);
   assert.deepEqual(cliCommand({ MVM_CLI_BIN: "/usr/bin/mvmctl" }), ["/usr/bin/mvmctl"]);
-  assert.deepEqual(parseCliError("out\n\u001b[31merror[E_X]\u001b[39m: boom\nhint: h\n"), { code: "E_X", message: "boom", hint: "h" });
+  assert.deepEqual(parseCliError("out\n\u001b[31merror[E_X]\u001b[39m: boom\nhint: h\n"), {
+    code: "E_X",
+    message: "boom",
+    hint: "h",
+  });
   assert.equal(parseCliError("error[E_X]: early\nthen the command kept printing\n"), undefined);
-  assert.deepEqual(redactArgv(["exec", "n", "-e", "T=secret", "--", "echo", "-e", "x"]), ["exec", "n", "-e", "T=<redacted>", "--", "echo", "-e", "x"]);
+  assert.deepEqual(redactArgv(["exec", "n", "-e", "T=secret", "--", "echo", "-e", "x"]), [
+    "exec",
+    "n",
+    "-e",
+    "T=<redacted>",
+    "--",
+    "echo",
+    "-e",
+    "x",
+  ]);
 });
