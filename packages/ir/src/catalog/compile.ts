@@ -153,6 +153,11 @@ export const compileCodes = {
     hint: "raise the timeout option of the call",
     exit: 124,
   },
+  E_SDK_UNSUPPORTED: {
+    summary: "the Sandbox call is not supported by this version of mvm",
+    hint: "see docs/sandbox.md for what live mode offers today",
+    exit: 1,
+  },
   E_USAGE: {
     summary: "the command line is not valid",
     hint: "see mvmctl <verb> --help",
