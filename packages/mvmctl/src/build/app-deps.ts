@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import { SUITE_PYTHON } from "./debian-packages.js";
 import { installWheels, lockDirOf } from "./deps/uv-install.js";
 import { planUvLock } from "./deps/uv-lock.js";

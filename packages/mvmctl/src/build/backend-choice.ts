@@ -3,7 +3,7 @@
 // without access to GitHub or cache.nixos.org), so the rule is: --backend, then
 // MVM_BUILD_BACKEND, then nix if `nix` is on PATH and cache.nixos.org answers, else debian.
 import { connect } from "node:net";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import { onPath } from "./exec.js";
 
 export type Backend = "debian" | "nix";

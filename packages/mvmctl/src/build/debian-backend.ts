@@ -2,7 +2,7 @@
 // cloud kernel, and an initramfs with the agent and the kernel modules the guest needs.
 import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import type { AgentArtifacts } from "./agent-artifacts.js";
 import { type PackageResolution, resolvePackages } from "./debian-packages.js";
 import { run } from "./exec.js";

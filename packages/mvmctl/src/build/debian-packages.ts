@@ -2,7 +2,7 @@
 // Debian bookworm packages the debian backend installs instead. Nothing is guessed: an attribute
 // that is not in this table is an error that lists the ones that are, and a version the suite
 // does not carry is substituted only with a warning naming both versions (or refused, --strict).
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 
 export const DEBIAN_SUITE = "bookworm";
 

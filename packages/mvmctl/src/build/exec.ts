@@ -1,7 +1,7 @@
 // Runs the external tools of the build (mmdebstrap, mkfs.ext4, tar, npm, pip, chroot) and turns a
 // failure into an MvmError that carries the tool's own output, since that is what explains it.
 import { spawn } from "node:child_process";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 
 export interface RunResult {
   code: number;

@@ -2,7 +2,7 @@
 // the workload's files[] entries. Paths follow docs/architecture.md ("Guest layout").
 import { chmod, copyFile, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import type { AgentArtifacts } from "./agent-artifacts.js";
 import { bakeGuestSdks } from "./guest-sdks.js";
 import { hookScripts } from "./hooks-script.js";

@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import { cacheDir } from "./cache-dir.js";
 import { runOk } from "./exec.js";
 import { sha256File } from "./file-hash.js";

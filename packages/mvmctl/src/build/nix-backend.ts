@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { copyFile, realpath } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import { onPath, runOk } from "./exec.js";
 import type { Reporter } from "./types.js";
 

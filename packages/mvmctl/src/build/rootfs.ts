@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import type { AgentArtifacts } from "./agent-artifacts.js";
 import { type DepsOutcome, installAppDeps } from "./app-deps.js";
 import { bakeBundle } from "./bundle.js";

@@ -1,5 +1,5 @@
 // `mvmctl up`: parse flags, call runtime boot(), print name, accel and boot time.
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import { Command, Option } from "commander";
 import { createReporter, silentReporter } from "../cli/reporter.js";
 

@@ -1,6 +1,6 @@
 // Picks the accelerator for a boot: KVM when a test guest proves it works, otherwise TCG with a
 // one-line notice. `--accel kvm` makes an unusable KVM an error instead of a silent slowdown.
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import type { Reporter } from "../cli/reporter.js";
 import { probeKvm } from "./vmm/kvm-probe.js";
 import type { Accel } from "./vmm/qemu-args.js";

@@ -1,7 +1,7 @@
 // Connects to an instance's agent socket and adapts the protocol client (./protocol/, owned with
 // the agent) to AgentSession. Two jobs live here: waiting for the socket while QEMU starts, and
 // turning the client's AgentError into MvmError, the one error type the CLI funnel prints.
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import type { AgentSession, OutputSink } from "./agent-session.js";
 import { sleep } from "./proc.js";
 import { AgentClient, AgentError } from "./protocol/index.js";

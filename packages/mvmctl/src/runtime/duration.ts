@@ -1,6 +1,6 @@
 // Durations as users type them: "500ms", "30s", "2m", "1.5s". A bare number means seconds, as
 // with coreutils `timeout`.
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 

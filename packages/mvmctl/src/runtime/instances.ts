@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import { instancePaths, instancesDir } from "./paths.js";
 import { processAlive } from "./proc.js";
 import type { Accel } from "./vmm/qemu-args.js";

@@ -1,7 +1,7 @@
 // The `[args, kwargs]` payload of a function call, from `--input k=v` pairs or a raw `--stdin`
 // document. A value is JSON when it parses as JSON (so `n=3` is a number and `tags='["a"]'` a
 // list) and a plain string otherwise (so `name=ari` needs no quoting).
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 
 export type CallPayload = [unknown[], Record<string, unknown>];
 

@@ -1,7 +1,7 @@
 // `invoke()`: one function call in a running instance. The runner's stdout is the JSON result
 // (collected); its stderr is the user's own prints (streamed to the caller) plus, on a user
 // exception, one `MVM_ENVELOPE: {...}` line that is turned into an error here.
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import type { OutputSink } from "./agent-session.js";
 import type { CallPayload } from "./invoke-input.js";
 import { openInstance } from "./session.js";

@@ -1,5 +1,5 @@
 // Opens an agent session to a running instance, for the verbs that talk to it after `up`.
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import { connectAgent } from "./agent-connect.js";
 import type { AgentSession } from "./agent-session.js";
 import { type InstanceState, requireState } from "./instances.js";

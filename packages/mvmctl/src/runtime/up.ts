@@ -4,7 +4,7 @@
 // the failing hook with the console's last lines reported through the reporter.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { isMvmError, MvmError } from "@mvm/ir";
+import { isMvmError, MvmError } from "@mvm/ir/errors";
 import type { Reporter } from "../cli/reporter.js";
 import { type AccelRequest, chooseAccel } from "./accel.js";
 import { connectAgent } from "./agent-connect.js";

@@ -1,7 +1,7 @@
 // PEP 508 environment markers, evaluated for the guest (not the host): a uv.lock is a universal
 // resolution, so which of its packages go into the image depends on the markers of the edges
 // that lead to them, evaluated for Debian bookworm's CPython 3.11 on x86_64 Linux.
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 
 export type MarkerEnv = Record<string, string>;
 

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import type { PlannedWheel } from "./uv-lock.js";
 
 export interface WheelSource {

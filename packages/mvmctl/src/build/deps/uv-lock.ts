@@ -2,7 +2,7 @@
 // every Python the project allows), so the set is found by walking the dependency graph from the
 // project's own package(s) and keeping an edge only when its marker holds in the guest. Dev
 // dependency groups are not followed (the image is for running, as `npm ci --omit=dev`).
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import { parse as parseToml } from "smol-toml";
 import { evalMarker } from "./markers.js";
 import { guestPlatforms, guestScore, parseWheelName } from "./wheel-tags.js";

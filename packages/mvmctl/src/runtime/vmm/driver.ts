@@ -1,6 +1,6 @@
 // The VMM driver interface (DESIGN §4.6): everything the runtime needs from a VMM. QEMU is the
 // only driver today; Firecracker will implement the same calls with the same image.
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import type { QemuLaunchSpec } from "./qemu-args.js";
 
 export type VmmName = "qemu" | "firecracker";

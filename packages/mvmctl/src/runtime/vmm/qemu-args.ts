@@ -1,6 +1,6 @@
 // The QEMU command line for one instance, as a pure function so it can be unit-tested and shown
 // (`up --dry-run`-style debugging, bench). Facts behind each flag: docs/adr/0005-qemu-microvm-driver.md.
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 
 export type Accel = "kvm" | "tcg";
 

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import { MvmError } from "@mvm/ir";
+import { MvmError } from "@mvm/ir/errors";
 import { processAlive, waitGone } from "../proc.js";
 import { type StartedVm, type StopOptions, unsupported, type VmmDriver } from "./driver.js";
 import { type QemuLaunchSpec, qemuArgs } from "./qemu-args.js";
