@@ -1,6 +1,6 @@
 // app({...})(fn) and workload({id}) in-process: check the options now (same codes and messages as
 // `mvmctl compile`), remember the declaration for emitJson(), and hand fn back unchanged.
-import { type At, buildApp, lowerHelper, type Lit } from "./declare.js";
+import { type At, buildApp, lowerHelper, type Lit } from "@mvm/ir/declare";
 import { collecting } from "./check.js";
 import { MvmError } from "./errors.js";
 import { LANGUAGE, type HookValue } from "./helpers.js";

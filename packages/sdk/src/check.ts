@@ -1,6 +1,6 @@
 // Runs declaration checks in-process and turns the first problem into a thrown MvmError (the
 // static route lists every problem; a running script stops at the first bad call).
-import type { Report } from "./declare.js";
+import type { Report } from "@mvm/ir/declare";
 import { type Diagnostic, MvmError } from "./errors.js";
 
 export function collecting<T>(run: (report: Report) => T): T {

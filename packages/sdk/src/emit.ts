@@ -4,7 +4,7 @@
 import { pathToFileURL } from "node:url";
 import { declared, scriptStem } from "./app.js";
 import { collecting } from "./check.js";
-import { buildApp, buildWorkload } from "./declare.js";
+import { buildApp, buildWorkload } from "@mvm/ir/declare";
 import { type Diagnostic, MvmError } from "./errors.js";
 import { LANGUAGE } from "./helpers.js";
 

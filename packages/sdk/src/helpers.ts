@@ -1,6 +1,6 @@
 // The declaration helpers, in both spellings (localPath / local_path). Each checks its arguments
 // now, with the static compiler's codes and messages, and returns an opaque value for app().
-import { lowerHelper } from "./declare.js";
+import { lowerHelper } from "@mvm/ir/declare";
 import { collecting } from "./check.js";
 import { fromValue, HELPER, type HelperValue } from "./values.js";
 

@@ -1,6 +1,6 @@
 // Turns the JavaScript values a script passes to app() and the helpers into declaration values
 // (./declare.ts), so the in-process route checks them with exactly the static route's rules.
-import type { Lit } from "./declare.js";
+import type { Lit } from "@mvm/ir/declare";
 
 /** Helper results carry their lowered IR under this key; it is invisible to JSON and spreads. */
 export const HELPER = Symbol.for("mvm-sdk.helper");

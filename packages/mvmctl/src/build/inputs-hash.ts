@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { canonicalJson, sha256Hex } from "@mvm/ir";
 import type { AgentArtifacts } from "./agent-artifacts.js";
 import { sha256File } from "./file-hash.js";
+import { irNodeDir } from "./guest-sdks.js";
 
 /** Bump when a change to the builder changes image bytes for the same inputs. */
 export const BUILDER_FORMAT = 2;
@@ -50,6 +51,7 @@ export async function inputsHash(p: InputsHashParts): Promise<string> {
       runner_mjs: await sha256File(p.agent.runnerMjs),
       sdk_python: await treeDigest(p.agent.sdkPython),
       sdk_node: await treeDigest(join(p.agent.sdkNode, "dist")),
+      ir_node: await treeDigest(join(irNodeDir(p.agent.sdkNode), "dist")),
       kernel: p.kernelSha256,
       debs: [...p.debs].sort(),
       // Locked deps come from the network or a wheelhouse; a different wheelhouse is a new input.

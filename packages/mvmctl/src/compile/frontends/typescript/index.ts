@@ -4,7 +4,7 @@
 import { type Diagnostic, diagnostic, type Locator, type PathSegment } from "@mvm/ir";
 import type { FrontendResult } from "../types.js";
 import { locationOf, type Node, type ParsedFile, parseTypeScript, sourceOf, unwrap, walk } from "./ast.js";
-import { type At, buildApp, buildWorkload, helperName, lowerHelper } from "./declare.js";
+import { type At, buildApp, buildWorkload, helperName, lowerHelper } from "@mvm/ir/declare";
 import { isSandboxCreate, type SdkBindings, sdkBindings, sdkExportOf } from "./imports.js";
 import { type LiteralContext, readValue } from "./literals.js";
 

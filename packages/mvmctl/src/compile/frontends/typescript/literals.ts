@@ -2,7 +2,7 @@
 // would produce them, calls to mvm helpers lowered by ./declare.ts, and an error for the rest.
 import type { Node, ParsedFile } from "./ast.js";
 import { sourceOf, unwrap } from "./ast.js";
-import { helperName, type Lit, lowerHelper, type Prop, type Report } from "./declare.js";
+import { helperName, type Lit, lowerHelper, type Prop, type Report } from "@mvm/ir/declare";
 import { type SdkBindings, sdkExportOf } from "./imports.js";
 
 export interface LiteralContext {

@@ -1,10 +1,8 @@
 // The meaning of a TypeScript declaration: helper arguments -> IR fragments, app options -> one App.
 //
 // Two routes run this same code: the static frontend (mvmctl, over values read from the AST) and
-// mvm-sdk (in-process, over the values a script passes). It lives in two places because of two
-// rules: the SDK is baked into guests with only its own dist/ (so it cannot import mvmctl or
-// @mvm/ir up front), and mvmctl never imports the SDK. The copies are kept byte-identical by
-// packages/sdk/test/declare-copy.test.ts; edit packages/sdk/src/declare.ts and copy it over.
+// mvm-sdk (in-process, over the values a script passes). Both import it as "@mvm/ir/declare", a
+// subpath that loads nothing else (no zod), because the SDK is also imported inside guests.
 //
 // No imports, no I/O. A value's position (`at`) is opaque here: an AST node for the static route,
 // undefined in-process. Problems are reported, never thrown, so the static route can list them all.
