@@ -1,48 +1,8 @@
-// mvm-sdk's error classes. MvmError mirrors @mvm/ir's MvmError field for field (code, message,
-// hint, location, path, diagnostics) but is defined here: the SDK runs in guests where only its
-// own dist/ exists, so it cannot load @mvm/ir (and zod) just to throw.
+// mvm-sdk's error classes: the one MvmError of @mvm/ir (from its zod-free "errors" entry, which
+// also loads inside guests) and the SDK's typed subclasses.
+import { MvmError } from "@mvm/ir/errors";
 
-export interface Location {
-  file: string;
-  line?: number;
-  column?: number;
-  lineText?: string;
-}
-
-export interface Diagnostic {
-  code: string;
-  severity: "error" | "warning";
-  path?: string;
-  detail: string;
-  hint?: string;
-  location?: Location;
-}
-
-export interface MvmErrorOptions {
-  hint?: string;
-  cause?: unknown;
-  location?: Location;
-  path?: string;
-  diagnostics?: Diagnostic[];
-}
-
-export class MvmError extends Error {
-  readonly code: string;
-  readonly hint?: string;
-  readonly location?: Location;
-  readonly path?: string;
-  readonly diagnostics: Diagnostic[];
-
-  constructor(code: string, message: string, opts: MvmErrorOptions = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = "MvmError";
-    this.code = code;
-    this.hint = opts.hint;
-    this.location = opts.location;
-    this.path = opts.path;
-    this.diagnostics = opts.diagnostics ?? [];
-  }
-}
+export { type Diagnostic, type Location, MvmError, type MvmErrorOptions } from "@mvm/ir/errors";
 
 /** MVM_SDK_MODE is not accepted, or a call needs a mode other than the current one. */
 export class SdkModeError extends MvmError {
@@ -57,24 +17,24 @@ export class SdkModeError extends MvmError {
 /** An mvmctl invocation failed in live mode (a workload's own non-zero exit is a result, not this). */
 export class LiveError extends MvmError {
   readonly argv: string[];
-  readonly exitCode: number | null;
   readonly stderr: string;
   /** The code mvmctl reported (`E_AGENT_UNSUPPORTED`, ...), when its error block could be read. */
   readonly cliCode?: string;
-  constructor(argv: string[], exitCode: number | null, stderr: string, cause?: unknown, cliCode?: string) {
+  /** `exitCode` (inherited) is mvmctl's exit code (128 + signal when it was killed). */
+  constructor(argv: string[], exitCode: number, stderr: string, cause?: unknown, cliCode?: string) {
     const last =
       stderr
         .trim()
         .split("\n")
         .filter((l) => !l.startsWith("hint: "))
         .pop() ?? "";
-    super("E_SDK_LIVE", `${argv.join(" ")} failed (exit ${exitCode ?? "none"})${last ? `: ${last}` : ""}`, {
+    super("E_SDK_LIVE", `${argv.join(" ")} failed (exit ${exitCode})${last ? `: ${last}` : ""}`, {
       hint: "run the same mvmctl command yourself to see the full output; MVM_CLI_BIN selects the binary",
       cause,
+      exitCode,
     });
     this.name = "LiveError";
     this.argv = argv;
-    this.exitCode = exitCode;
     this.stderr = stderr;
     this.cliCode = cliCode;
   }

@@ -88,7 +88,7 @@ export function runCli(args: readonly string[], opts: CliOptions = {}): Promise<
             "install mvmctl on PATH or set MVM_CLI_BIN to its path",
           ),
         );
-      else reject(new LiveError(["mvmctl", ...args], null, String(e.message), e));
+      else reject(new LiveError(["mvmctl", ...args], 127, String(e.message), e));
     });
     child.on("close", (code, signal) => {
       resolve({
