@@ -27,6 +27,13 @@ export const MVM_EXPORTS = [
   "no_deps",
   "emit_json",
   "Sandbox",
+  "SandboxLiveError",
+  "SandboxModeError",
+  "SandboxNotFoundError",
+  "SandboxTimeoutError",
+  "SandboxUnsupportedError",
+  "ExecResult",
+  "StartedCommand",
   "MvmError",
 ] as const;
 
