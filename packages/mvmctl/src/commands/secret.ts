@@ -22,7 +22,12 @@ async function readValue(name: string): Promise<Buffer> {
 }
 
 export function secretCommand(): Command {
-  const cmd = new Command("secret").description("Manage host-side secrets that workloads reference with mvm.secret(name)");
+  const cmd = new Command("secret")
+    .description("Manage host-side secrets that workloads reference with mvm.secret(name)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  printf %s \"$OPENAI_API_KEY\" | mvmctl secret put openai-api-key\n  mvmctl secret ls --json\n  mvmctl secret rm openai-api-key",
+    );
   cmd
     .command("put")
     .argument("<name>", "secret name, as in mvm.secret(\"name\")")
