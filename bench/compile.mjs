@@ -32,19 +32,32 @@ function time(cmd, args, env = {}) {
 const fmt = (t) => `median ${t.median.toFixed(1).padStart(7)} ms   min ${t.min.toFixed(1).padStart(7)} ms`;
 const cases = [
   ["python", "examples/python/hello-app/app.py", ["python3", ["examples/python/hello-app/app.py"]]],
-  ["typescript", "examples/node/hello-app/app.ts", [process.execPath, ["--import", "tsx", "examples/node/hello-app/app.ts"]]],
+  [
+    "typescript",
+    "examples/node/hello-app/app.ts",
+    [process.execPath, ["--import", "tsx", "examples/node/hello-app/app.ts"]],
+  ],
 ];
 
-console.log(`host: ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, node ${process.version}, ${runs} runs each`);
+console.log(
+  `host: ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, node ${process.version}, ${runs} runs each`,
+);
 for (const [lang, file, [cmd, args]] of cases) {
   const c = time(process.execPath, [mvmctl, "compile", file, "--out", path.join(out, lang), "-q"]);
   const p = time(cmd, args);
   console.log(`${lang.padEnd(10)} mvmctl compile (static)  ${fmt(c)}`);
-  console.log(`${"".padEnd(10)} in-process emit          ${fmt(p)}   (${cmd === "python3" ? "python3 on PATH" : "node + tsx"})`);
+  console.log(
+    `${"".padEnd(10)} in-process emit          ${fmt(p)}   (${cmd === "python3" ? "python3 on PATH" : "node + tsx"})`,
+  );
   console.log(`${"".padEnd(10)} ratio compile/in-process ${(c.median / p.median).toFixed(2)}x`);
   // python3 on PATH may be a version-manager shim that adds its own start-up time: also measure
   // the system interpreter directly, so the comparison is not flattered by the shim.
-  if (lang === "python" && existsSync("/usr/bin/python3") && realpathSync(spawnSync("sh", ["-c", "command -v python3"], { encoding: "utf8" }).stdout.trim() || "/") !== "/usr/bin/python3") {
+  if (
+    lang === "python" &&
+    existsSync("/usr/bin/python3") &&
+    realpathSync(spawnSync("sh", ["-c", "command -v python3"], { encoding: "utf8" }).stdout.trim() || "/") !==
+      "/usr/bin/python3"
+  ) {
     const sys = time("/usr/bin/python3", args, { PYTHONPATH: path.join(root, "python") });
     console.log(`${"".padEnd(10)} in-process emit          ${fmt(sys)}   (/usr/bin/python3)`);
     console.log(`${"".padEnd(10)} ratio compile/in-process ${(c.median / sys.median).toFixed(2)}x`);

@@ -40,7 +40,14 @@ const unit = all.filter((f) => !f.endsWith(".e2e.test.ts"));
 function run(files, concurrency) {
   return new Promise((resolve) => {
     if (files.length === 0) return resolve({ pass: 0, fail: 0, code: 0 });
-    const args = ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=tap", ...files];
+    const args = [
+      "--import",
+      "tsx",
+      "--test",
+      `--test-concurrency=${concurrency}`,
+      "--test-reporter=tap",
+      ...files,
+    ];
     const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
     let pass = 0;
     let fail = 0;

@@ -125,7 +125,7 @@ async function main(argv) {
       throw new RunnerError("argument_error", "stdin must be a JSON array [args, kwargs]");
     }
     const fn = await load(workingDir, module, fnName);
-    const args = bind(params && params.length ? params : null, call[0], call[1]);
+    const args = bind(params?.length ? params : null, call[0], call[1]);
     const result = await fn(...args);
     let text;
     try {

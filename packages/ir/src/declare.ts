@@ -85,7 +85,8 @@ export function describe(l: Lit): string {
 }
 
 function bad(a: Args, key: string, l: Lit, expected: string): undefined {
-  if (l.t !== "bad") a.report("E_BAD_KWARG", l.at, `${a.called}(): ${key} must be ${expected}, got ${describe(l)}`);
+  if (l.t !== "bad")
+    a.report("E_BAD_KWARG", l.at, `${a.called}(): ${key} must be ${expected}, got ${describe(l)}`);
   return UNSET;
 }
 
@@ -104,7 +105,9 @@ function uint(a: Args, key: string, required = false): number | undefined {
     if (required) a.report("E_MISSING_KWARG", a.at, `${a.called}(): ${key} is required`);
     return UNSET;
   }
-  return l.t === "num" && Number.isSafeInteger(l.v) && l.v >= 0 ? l.v : bad(a, key, l, "a non-negative integer");
+  return l.t === "num" && Number.isSafeInteger(l.v) && l.v >= 0
+    ? l.v
+    : bad(a, key, l, "a non-negative integer");
 }
 
 function bool(a: Args, key: string): boolean | undefined {
@@ -229,7 +232,11 @@ const HELPERS: Record<string, HelperSpec> = {
       if (python === undefined || packages === undefined) return UNSET;
       const m = /^(\d+)\.(\d+)$/.exec(python);
       if (!m) {
-        a.report("E_BAD_KWARG", a.get("python")?.at ?? a.at, `${a.called}(): python must look like "3.12", got ${JSON.stringify(python)}`);
+        a.report(
+          "E_BAD_KWARG",
+          a.get("python")?.at ?? a.at,
+          `${a.called}(): python must look like "3.12", got ${JSON.stringify(python)}`,
+        );
         return UNSET;
       }
       return { kind: "nix_packages", packages: [`python${m[1]}${m[2]}`, ...packages] };
@@ -241,7 +248,13 @@ const HELPERS: Record<string, HelperSpec> = {
     lower: (a) => {
       const l = a.get("node");
       let node: string | undefined = "22";
-      if (l) node = l.t === "str" && /^\d+$/.test(l.v) ? l.v : l.t === "num" && Number.isSafeInteger(l.v) && l.v > 0 ? String(l.v) : bad(a, "node", l, 'a major version like "22"');
+      if (l)
+        node =
+          l.t === "str" && /^\d+$/.test(l.v)
+            ? l.v
+            : l.t === "num" && Number.isSafeInteger(l.v) && l.v > 0
+              ? String(l.v)
+              : bad(a, "node", l, 'a major version like "22"');
       const packages = strList(a, "packages") ?? (a.get("packages") ? UNSET : []);
       if (node === undefined || packages === undefined) return UNSET;
       return { kind: "nix_packages", packages: [`nodejs_${node}`, ...packages] };
@@ -268,7 +281,8 @@ const HELPERS: Record<string, HelperSpec> = {
       const rootfs = uint(a, "rootfs_size_mb");
       const given = (k: string) => a.get(k) !== undefined;
       if ((given("cpu") || given("cpu_cores")) && cpu === undefined) return UNSET;
-      if ((given("memory_mb") && memory === undefined) || (given("rootfs_size_mb") && rootfs === undefined)) return UNSET;
+      if ((given("memory_mb") && memory === undefined) || (given("rootfs_size_mb") && rootfs === undefined))
+        return UNSET;
       return {
         ...(cpu !== undefined ? { cpu_cores: cpu } : {}),
         ...(memory !== undefined ? { memory_mb: memory } : {}),
@@ -285,19 +299,31 @@ const HELPERS: Record<string, HelperSpec> = {
       const modeLit = a.get("mode");
       if (modeLit && modeLit.t !== "str") ok = false;
       else if (!["none", "bridge", "host", "deny"].includes(mode)) {
-        a.report("E_BAD_KWARG", modeLit?.at ?? a.at, `${a.called}(): mode must be "none", "bridge", "host" or "deny", got ${JSON.stringify(mode)}`);
+        a.report(
+          "E_BAD_KWARG",
+          modeLit?.at ?? a.at,
+          `${a.called}(): mode must be "none", "bridge", "host" or "deny", got ${JSON.stringify(mode)}`,
+        );
         ok = false;
       }
       const portsLit = a.get("ports");
       let ports: Json | undefined;
       if (portsLit) {
-        ports = portsLit.t === "arr" ? toPlain(portsLit, a.report, `${a.called}(): ports`) : bad(a, "ports", portsLit, "a list of port forwards");
+        ports =
+          portsLit.t === "arr"
+            ? toPlain(portsLit, a.report, `${a.called}(): ports`)
+            : bad(a, "ports", portsLit, "a list of port forwards");
         if (ports === undefined) ok = false;
       }
       const allowlist: { host: string; port: number }[] = [];
       const egressLit = a.get("egress");
       if (egressLit) {
-        const items = egressLit.t === "helper" && egressLit.name === "egress" ? (egressLit.ir as { allowlist: { host: string; port: number }[] }).allowlist : egressLit.t === "arr" ? egressLit.items.map((i) => hostPortOf(a, "egress", i)) : [bad(a, "egress", egressLit, "egress([...]) or a list of host_port(...)")];
+        const items =
+          egressLit.t === "helper" && egressLit.name === "egress"
+            ? (egressLit.ir as { allowlist: { host: string; port: number }[] }).allowlist
+            : egressLit.t === "arr"
+              ? egressLit.items.map((i) => hostPortOf(a, "egress", i))
+              : [bad(a, "egress", egressLit, "egress([...]) or a list of host_port(...)")];
         for (const i of items) {
           if (i === undefined) ok = false;
           else allowlist.push(i);
@@ -309,7 +335,10 @@ const HELPERS: Record<string, HelperSpec> = {
       const dnsLit = a.get("dns");
       let dns: unknown;
       if (dnsLit) {
-        dns = dnsLit.t === "obj" ? toPlain(dnsLit, a.report, `${a.called}(): dns`) : helperOf(a, "dns", dnsLit, ["dns_system", "dns_none", "dns_resolver"]);
+        dns =
+          dnsLit.t === "obj"
+            ? toPlain(dnsLit, a.report, `${a.called}(): dns`)
+            : helperOf(a, "dns", dnsLit, ["dns_system", "dns_none", "dns_resolver"]);
         if (dns === undefined) ok = false;
       }
       if (!ok) return UNSET;
@@ -375,10 +404,20 @@ const HELPERS: Record<string, HelperSpec> = {
       const hostList = strList(a, "hosts");
       const hosts = hostList ?? [];
       const given = (k: string) => a.get(k) !== undefined;
-      if (name === undefined || (given("var") && v === undefined) || (given("hosts") && !hostList)) return UNSET;
+      if (name === undefined || (given("var") && v === undefined) || (given("hosts") && !hostList))
+        return UNSET;
       if (given("type") && a.get("type")?.t !== "str") return UNSET;
       // The mount var is filled in by app() from the env key when `var` is not given.
-      return { kind: "secret_ref", ref: { name, mount: { kind: "env", ...(v !== undefined ? { var: v } : {}) }, auth_type: type, allowed_hosts: hosts, sigv4: null } };
+      return {
+        kind: "secret_ref",
+        ref: {
+          name,
+          mount: { kind: "env", ...(v !== undefined ? { var: v } : {}) },
+          auth_type: type,
+          allowed_hosts: hosts,
+          sigv4: null,
+        },
+      };
     },
   },
   hook: {
@@ -409,8 +448,20 @@ const HELPERS: Record<string, HelperSpec> = {
       const format = str(a, "format");
       const given = (k: string) => a.get(k) !== undefined;
       if (module === undefined || fn === undefined) return UNSET;
-      if ((given("primary") && primary === undefined) || (given("language") && language === undefined) || (given("format") && format === undefined)) return UNSET;
-      return { kind: "function", language: language ?? a.language, module, function: fn, format: format ?? "json", primary: primary ?? false };
+      if (
+        (given("primary") && primary === undefined) ||
+        (given("language") && language === undefined) ||
+        (given("format") && format === undefined)
+      )
+        return UNSET;
+      return {
+        kind: "function",
+        language: language ?? a.language,
+        module,
+        function: fn,
+        format: format ?? "json",
+        primary: primary ?? false,
+      };
     },
   },
   entrypoint: {
@@ -421,8 +472,18 @@ const HELPERS: Record<string, HelperSpec> = {
       const workingDir = str(a, "working_dir");
       const env = strMap(a, "env");
       const given = (k: string) => a.get(k) !== undefined;
-      if (command === undefined || (given("working_dir") && workingDir === undefined) || (given("env") && env === undefined)) return UNSET;
-      return { kind: "command", command, ...(workingDir !== undefined ? { working_dir: workingDir } : {}), ...(env ? { env } : {}) };
+      if (
+        command === undefined ||
+        (given("working_dir") && workingDir === undefined) ||
+        (given("env") && env === undefined)
+      )
+        return UNSET;
+      return {
+        kind: "command",
+        command,
+        ...(workingDir !== undefined ? { working_dir: workingDir } : {}),
+        ...(env ? { env } : {}),
+      };
     },
   },
   python_deps: {
@@ -457,7 +518,14 @@ function deps(a: Args, kind: string, defaultTool: string): unknown {
  * Lowers one helper call. `name` is the canonical (snake_case) name, `called` what the user wrote.
  * Arguments follow Python: positional parameters first, then at most one options object.
  */
-export function lowerHelper(name: string, called: string, args: Lit[], at: At, language: string, report: Report): Lit {
+export function lowerHelper(
+  name: string,
+  called: string,
+  args: Lit[],
+  at: At,
+  language: string,
+  report: Report,
+): Lit {
   const spec = HELPERS[name];
   if (!spec) {
     report("E_UNKNOWN_HELPER", at, `${called}() is not an mvm helper`);
@@ -466,11 +534,19 @@ export function lowerHelper(name: string, called: string, args: Lit[], at: At, l
   const given = new Map<string, Lit>();
   let ok = true;
   args.forEach((arg, i) => {
-    const isOptions = arg.t === "obj" && i === args.length - 1 && spec.keys.some((k) => !spec.positional.slice(0, i).includes(k));
+    const isOptions =
+      arg.t === "obj" &&
+      i === args.length - 1 &&
+      spec.keys.some((k) => !spec.positional.slice(0, i).includes(k));
     if (isOptions && arg.t === "obj") {
       for (const p of arg.props) {
         if (!spec.keys.includes(p.key)) {
-          report("E_UNKNOWN_KWARG", p.keyAt, `${called}() has no option ${JSON.stringify(p.key)}`, spec.keys.length ? `${called}() takes ${spec.keys.join(", ")}` : `${called}() takes no options`);
+          report(
+            "E_UNKNOWN_KWARG",
+            p.keyAt,
+            `${called}() has no option ${JSON.stringify(p.key)}`,
+            spec.keys.length ? `${called}() takes ${spec.keys.join(", ")}` : `${called}() takes no options`,
+          );
           ok = false;
         } else if (given.has(p.key)) {
           report("E_BAD_KWARG", p.keyAt, `${called}(): ${p.key} is given twice`);
@@ -480,7 +556,11 @@ export function lowerHelper(name: string, called: string, args: Lit[], at: At, l
     } else if (i < spec.positional.length) {
       given.set(spec.positional[i]!, arg);
     } else {
-      report("E_BAD_KWARG", arg.at, `${called}() takes ${spec.positional.length ? `${spec.positional.length} positional argument(s) (${spec.positional.join(", ")})` : "no positional arguments"}${spec.keys.length > spec.positional.length ? " and an options object" : ""}`);
+      report(
+        "E_BAD_KWARG",
+        arg.at,
+        `${called}() takes ${spec.positional.length ? `${spec.positional.length} positional argument(s) (${spec.positional.join(", ")})` : "no positional arguments"}${spec.keys.length > spec.positional.length ? " and an options object" : ""}`,
+      );
       ok = false;
     }
   });
@@ -522,11 +602,18 @@ export interface AppContext {
  * Builds the App value (before validation) from app()'s options. `name` is left out when neither the
  * options nor the context give one; the caller reports that with its own position.
  */
-export function buildApp(opts: Lit | undefined, ctx: AppContext, at: At, report: Report, mark: Mark): Record<string, unknown> | undefined {
+export function buildApp(
+  opts: Lit | undefined,
+  ctx: AppContext,
+  at: At,
+  report: Report,
+  mark: Mark,
+): Record<string, unknown> | undefined {
   const base = ["apps", 0];
   mark(base, at);
-  if (!opts || opts.t !== "obj") {
-    if (opts?.t !== "bad") report("E_BAD_KWARG", opts?.at ?? at, "app() takes one options object: app({ image: ..., ... })(fn)");
+  if (opts?.t !== "obj") {
+    if (opts?.t !== "bad")
+      report("E_BAD_KWARG", opts?.at ?? at, "app() takes one options object: app({ image: ..., ... })(fn)");
     return UNSET;
   }
   const a: Args = {
@@ -543,7 +630,12 @@ export function buildApp(opts: Lit | undefined, ctx: AppContext, at: At, report:
   };
   for (const p of opts.props) {
     if (!(APP_KEYS as readonly string[]).includes(p.key)) {
-      report("E_UNKNOWN_KWARG", p.keyAt, `app() has no option ${JSON.stringify(p.key)}`, `app() takes ${APP_KEYS.join(", ")}`);
+      report(
+        "E_UNKNOWN_KWARG",
+        p.keyAt,
+        `app() has no option ${JSON.stringify(p.key)}`,
+        `app() takes ${APP_KEYS.join(", ")}`,
+      );
       ok = false;
     }
     if (p.value.t === "bad") ok = false;
@@ -557,11 +649,18 @@ export function buildApp(opts: Lit | undefined, ctx: AppContext, at: At, report:
   if (!nameLit && ctx.functionAt !== undefined) mark([...base, "name"], ctx.functionAt);
 
   const sourceLit = a.get("source");
-  app.source = sourceLit ? (helperOf(a, "source", sourceLit, ["local_path"]) ?? fail()) : { kind: "local_path", path: "." };
+  app.source = sourceLit
+    ? (helperOf(a, "source", sourceLit, ["local_path"]) ?? fail())
+    : { kind: "local_path", path: "." };
 
   const imageLit = a.get("image");
   if (!imageLit) {
-    report("E_MISSING_KWARG", at, "app(): image is required", "add image: python_image({...}), node_image({...}) or nix_packages([...])");
+    report(
+      "E_MISSING_KWARG",
+      at,
+      "app(): image is required",
+      "add image: python_image({...}), node_image({...}) or nix_packages([...])",
+    );
     ok = false;
   } else app.image = helperOf(a, "image", imageLit, ["python_image", "node_image", "nix_packages"]) ?? fail();
 
@@ -575,7 +674,8 @@ export function buildApp(opts: Lit | undefined, ctx: AppContext, at: At, report:
 
   const envLit = a.get("env");
   if (envLit) {
-    if (envLit.t !== "obj") bad(a, "env", envLit, "an object of strings, literal(...) or secret(...)") ?? fail();
+    if (envLit.t !== "obj")
+      bad(a, "env", envLit, "an object of strings, literal(...) or secret(...)") ?? fail();
     else {
       const env: Record<string, unknown> = {};
       for (const p of envLit.props) {
@@ -602,7 +702,8 @@ export function buildApp(opts: Lit | undefined, ctx: AppContext, at: At, report:
     const e = helperOf(a, "entrypoint", single, epNames);
     app.entrypoints = e !== undefined ? [e] : fail();
   } else if (many) {
-    if (many.t !== "arr") bad(a, "entrypoints", many, "a list of entrypoint_function(...) or entrypoint(...)") ?? fail();
+    if (many.t !== "arr")
+      bad(a, "entrypoints", many, "a list of entrypoint_function(...) or entrypoint(...)") ?? fail();
     else {
       app.entrypoints = many.items.map((l, i) => {
         mark([...base, "entrypoints", i], l.at);
@@ -610,17 +711,34 @@ export function buildApp(opts: Lit | undefined, ctx: AppContext, at: At, report:
       });
     }
   } else if (ctx.functionName !== undefined) {
-    app.entrypoints = [{ kind: "function", language: ctx.language, module: ctx.module, function: ctx.functionName, format: "json", primary: true }];
+    app.entrypoints = [
+      {
+        kind: "function",
+        language: ctx.language,
+        module: ctx.module,
+        function: ctx.functionName,
+        format: "json",
+        primary: true,
+      },
+    ];
   } else if (name === undefined) {
     // Reported by the caller as the missing name; the entrypoint would need the same name.
   } else {
-    report("E_MISSING_KWARG", at, "app(): entrypoint is required when the function has no name", "add entrypoint: entrypoint_function({module, function, primary: true})");
+    report(
+      "E_MISSING_KWARG",
+      at,
+      "app(): entrypoint is required when the function has no name",
+      "add entrypoint: entrypoint_function({module, function, primary: true})",
+    );
     ok = false;
   }
 
   const addonsLit = a.get("addons");
   if (addonsLit) {
-    app.addons = addonsLit.t === "arr" ? (toPlain(addonsLit, report, "app(): addons") ?? fail()) : (bad(a, "addons", addonsLit, "a list of addons") ?? fail());
+    app.addons =
+      addonsLit.t === "arr"
+        ? (toPlain(addonsLit, report, "app(): addons") ?? fail())
+        : (bad(a, "addons", addonsLit, "a list of addons") ?? fail());
   }
 
   const hooks: Record<string, unknown[]> = {};
@@ -649,6 +767,9 @@ function lowerHooks(a: Args, phase: string, l: Lit): unknown[] | undefined {
 }
 
 /** The workload value handed to validation: id defaults to the app name. */
-export function buildWorkload(app: Record<string, unknown>, workloadId: string | undefined): Record<string, unknown> {
+export function buildWorkload(
+  app: Record<string, unknown>,
+  workloadId: string | undefined,
+): Record<string, unknown> {
   return { schema_version: "0.1", id: workloadId ?? app.name, apps: [app] };
 }

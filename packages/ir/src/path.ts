@@ -4,7 +4,13 @@ export type PathSegment = string | number;
 export function formatPath(segments: readonly PathSegment[]): string {
   if (segments.length === 0) return ".";
   return segments
-    .map((s) => (typeof s === "number" ? `[${s}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`))
+    .map((s) =>
+      typeof s === "number"
+        ? `[${s}]`
+        : /^[A-Za-z_][A-Za-z0-9_]*$/.test(s)
+          ? `.${s}`
+          : `[${JSON.stringify(s)}]`,
+    )
     .join("")
     .replace(/^\[/, ".[");
 }

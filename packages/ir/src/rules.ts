@@ -64,12 +64,20 @@ function checkNetwork(n: Network, base: PathSegment[], app: App, out: Diagnostic
   if (n.mode === "none") {
     if (n.ports.length > 0) {
       out.push(
-        diagnostic("E_NETWORK_PORTS_WITH_NONE", formatPath([...base, "ports"]), 'mode "none" has no ports to forward'),
+        diagnostic(
+          "E_NETWORK_PORTS_WITH_NONE",
+          formatPath([...base, "ports"]),
+          'mode "none" has no ports to forward',
+        ),
       );
     }
     if (n.egress && n.egress.allowlist.length > 0) {
       out.push(
-        diagnostic("E_NETWORK_PORTS_WITH_NONE", formatPath([...base, "egress"]), 'mode "none" allows no egress'),
+        diagnostic(
+          "E_NETWORK_PORTS_WITH_NONE",
+          formatPath([...base, "egress"]),
+          'mode "none" allows no egress',
+        ),
       );
     }
   }
@@ -78,14 +86,20 @@ function checkNetwork(n: Network, base: PathSegment[], app: App, out: Diagnostic
       diagnostic(
         "E_FUNCTION_NETWORK_HOST_FORBIDDEN",
         formatPath([...base, "mode"]),
-        'the app has function entrypoints, which may not share the host network',
+        "the app has function entrypoints, which may not share the host network",
       ),
     );
   }
   n.egress?.allowlist.forEach((g, i) => {
     const p = [...base, "egress", "allowlist", i];
     if (isWildcardHost(g.host)) {
-      out.push(diagnostic("E_NETWORK_WILDCARD", formatPath([...p, "host"]), `egress host ${JSON.stringify(g.host)} is a wildcard`));
+      out.push(
+        diagnostic(
+          "E_NETWORK_WILDCARD",
+          formatPath([...p, "host"]),
+          `egress host ${JSON.stringify(g.host)} is a wildcard`,
+        ),
+      );
     }
     checkPort(g.port, [...p, "port"], out);
   });
@@ -94,27 +108,63 @@ function checkNetwork(n: Network, base: PathSegment[], app: App, out: Diagnostic
   n.ports.forEach((f, i) => {
     const p = [...base, "ports", i];
     if (!/^[a-z][a-z0-9-]{0,62}$/.test(f.mapping_id)) {
-      out.push(diagnostic("E_INGRESS_INVALID_MAPPING", formatPath([...p, "mapping_id"]), `mapping_id ${JSON.stringify(f.mapping_id)} is not an id`));
+      out.push(
+        diagnostic(
+          "E_INGRESS_INVALID_MAPPING",
+          formatPath([...p, "mapping_id"]),
+          `mapping_id ${JSON.stringify(f.mapping_id)} is not an id`,
+        ),
+      );
     }
     if (f.host_addr !== "127.0.0.1") {
-      out.push(diagnostic("E_INGRESS_INVALID_MAPPING", formatPath([...p, "host_addr"]), `host_addr must be "127.0.0.1", got ${JSON.stringify(f.host_addr)}`));
+      out.push(
+        diagnostic(
+          "E_INGRESS_INVALID_MAPPING",
+          formatPath([...p, "host_addr"]),
+          `host_addr must be "127.0.0.1", got ${JSON.stringify(f.host_addr)}`,
+        ),
+      );
     }
     if (f.guest_addr !== "127.0.0.1") {
-      out.push(diagnostic("E_INGRESS_GUEST_NOT_LOOPBACK", formatPath([...p, "guest_addr"]), `guest_addr is ${JSON.stringify(f.guest_addr)}`));
+      out.push(
+        diagnostic(
+          "E_INGRESS_GUEST_NOT_LOOPBACK",
+          formatPath([...p, "guest_addr"]),
+          `guest_addr is ${JSON.stringify(f.guest_addr)}`,
+        ),
+      );
     }
     if (f.transform === "tls" && !f.tls_secret) {
-      out.push(diagnostic("E_INGRESS_INVALID_MAPPING", formatPath([...p, "tls_secret"]), 'transform "tls" needs tls_secret'));
+      out.push(
+        diagnostic(
+          "E_INGRESS_INVALID_MAPPING",
+          formatPath([...p, "tls_secret"]),
+          'transform "tls" needs tls_secret',
+        ),
+      );
     }
     checkPort(f.host, [...p, "host"], out);
     checkPort(f.guest, [...p, "guest"], out);
     const prevId = ids.get(f.mapping_id);
     if (prevId !== undefined) {
-      out.push(diagnostic("E_INGRESS_DUPLICATE_MAPPING", formatPath([...p, "mapping_id"]), `mapping_id ${JSON.stringify(f.mapping_id)} is also used by ports[${prevId}]`));
+      out.push(
+        diagnostic(
+          "E_INGRESS_DUPLICATE_MAPPING",
+          formatPath([...p, "mapping_id"]),
+          `mapping_id ${JSON.stringify(f.mapping_id)} is also used by ports[${prevId}]`,
+        ),
+      );
     } else ids.set(f.mapping_id, i);
     const bind = `${f.proto}:${f.host_addr}:${f.host}`;
     const prevBind = binds.get(bind);
     if (prevBind !== undefined) {
-      out.push(diagnostic("E_INGRESS_DUPLICATE_BIND", formatPath([...p, "host"]), `${f.proto} ${f.host_addr}:${f.host} is also bound by ports[${prevBind}]`));
+      out.push(
+        diagnostic(
+          "E_INGRESS_DUPLICATE_BIND",
+          formatPath([...p, "host"]),
+          `${f.proto} ${f.host_addr}:${f.host} is also bound by ports[${prevBind}]`,
+        ),
+      );
     } else binds.set(bind, i);
   });
   if (n.dns?.kind === "resolver") checkPort(n.dns.port, [...base, "dns", "port"], out);
@@ -122,7 +172,11 @@ function checkNetwork(n: Network, base: PathSegment[], app: App, out: Diagnostic
 
 function checkEntrypoints(entrypoints: Entrypoint[], base: PathSegment[], out: Diagnostic[]): void {
   if (entrypoints.length === 0) {
-    out.push(diagnostic("E_NO_PRIMARY_ENTRYPOINT", formatPath(base), "the app has no entrypoint", { hint: "declare entrypoint=... or entrypoints=[...]" }));
+    out.push(
+      diagnostic("E_NO_PRIMARY_ENTRYPOINT", formatPath(base), "the app has no entrypoint", {
+        hint: "declare entrypoint=... or entrypoints=[...]",
+      }),
+    );
     return;
   }
   const primaries: number[] = [];
@@ -132,24 +186,54 @@ function checkEntrypoints(entrypoints: Entrypoint[], base: PathSegment[], out: D
     if (e.kind === "command") {
       const prog = effectiveProgram(e.command);
       if (prog !== undefined && SHELLS.has(prog)) {
-        out.push(diagnostic("E_SHELL_ENTRYPOINT_FORBIDDEN", formatPath([...p, "command"]), `the command runs the shell ${JSON.stringify(prog)}`));
+        out.push(
+          diagnostic(
+            "E_SHELL_ENTRYPOINT_FORBIDDEN",
+            formatPath([...p, "command"]),
+            `the command runs the shell ${JSON.stringify(prog)}`,
+          ),
+        );
       }
       return;
     }
     if (!LANGUAGES.has(e.language)) {
-      out.push(diagnostic("E_UNSUPPORTED_LANGUAGE", formatPath([...p, "language"]), `language ${JSON.stringify(e.language)} is not python or node`));
+      out.push(
+        diagnostic(
+          "E_UNSUPPORTED_LANGUAGE",
+          formatPath([...p, "language"]),
+          `language ${JSON.stringify(e.language)} is not python or node`,
+        ),
+      );
     }
     if (e.primary) primaries.push(i);
     const prev = names.get(e.function);
     if (prev !== undefined) {
-      out.push(diagnostic("E_DUPLICATE_ENTRYPOINT_FUNCTION", formatPath([...p, "function"]), `function ${JSON.stringify(e.function)} is also entrypoints[${prev}]`));
+      out.push(
+        diagnostic(
+          "E_DUPLICATE_ENTRYPOINT_FUNCTION",
+          formatPath([...p, "function"]),
+          `function ${JSON.stringify(e.function)} is also entrypoints[${prev}]`,
+        ),
+      );
     } else names.set(e.function, i);
   });
   if (entrypoints.length > 1 && primaries.length === 0) {
-    out.push(diagnostic("E_NO_PRIMARY_ENTRYPOINT", formatPath(base), `${entrypoints.length} entrypoints and none is primary`));
+    out.push(
+      diagnostic(
+        "E_NO_PRIMARY_ENTRYPOINT",
+        formatPath(base),
+        `${entrypoints.length} entrypoints and none is primary`,
+      ),
+    );
   }
   if (primaries.length > 1) {
-    out.push(diagnostic("E_MULTIPLE_PRIMARY_ENTRYPOINTS", formatPath(base), `entrypoints ${primaries.map((i) => `[${i}]`).join(", ")} are all primary`));
+    out.push(
+      diagnostic(
+        "E_MULTIPLE_PRIMARY_ENTRYPOINTS",
+        formatPath(base),
+        `entrypoints ${primaries.map((i) => `[${i}]`).join(", ")} are all primary`,
+      ),
+    );
   }
 }
 
@@ -187,28 +271,58 @@ export function globProblem(pattern: string): string | undefined {
 export function checkFreeformNumbers(v: unknown, path: PathSegment[], out: Diagnostic[]): void {
   if (typeof v === "number") {
     if (!Number.isSafeInteger(v) || v < 0) {
-      out.push(diagnostic("E_MALFORMED_MANIFEST", formatPath(path), `${v} is not an unsigned integer; IR numbers are unsigned integers`, { hint: "write the number as a string, or as an unsigned integer" }));
+      out.push(
+        diagnostic(
+          "E_MALFORMED_MANIFEST",
+          formatPath(path),
+          `${v} is not an unsigned integer; IR numbers are unsigned integers`,
+          { hint: "write the number as a string, or as an unsigned integer" },
+        ),
+      );
     }
-  } else if (Array.isArray(v)) v.forEach((x, i) => checkFreeformNumbers(x, [...path, i], out));
-  else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) checkFreeformNumbers(x, [...path, k], out);
+  } else if (Array.isArray(v))
+    v.forEach((x, i) => {
+      checkFreeformNumbers(x, [...path, i], out);
+    });
+  else if (v && typeof v === "object")
+    for (const [k, x] of Object.entries(v)) checkFreeformNumbers(x, [...path, k], out);
 }
 
 function checkApp(app: App, i: number, out: Diagnostic[]): void {
   const base: PathSegment[] = ["apps", i];
   if (app.source.kind !== "local_path") {
-    out.push(diagnostic("E_SOURCE_KIND_DEFERRED", formatPath([...base, "source", "kind"]), `source kind ${JSON.stringify(app.source.kind)} is not supported yet`));
+    out.push(
+      diagnostic(
+        "E_SOURCE_KIND_DEFERRED",
+        formatPath([...base, "source", "kind"]),
+        `source kind ${JSON.stringify(app.source.kind)} is not supported yet`,
+      ),
+    );
   } else {
     for (const key of ["include", "exclude"] as const) {
       app.source[key].forEach((g, j) => {
         const problem = globProblem(g);
-        if (problem) out.push(diagnostic("E_SOURCE_GLOB_INVALID", formatPath([...base, "source", key, j]), `pattern ${JSON.stringify(g)} ${problem}`));
+        if (problem)
+          out.push(
+            diagnostic(
+              "E_SOURCE_GLOB_INVALID",
+              formatPath([...base, "source", key, j]),
+              `pattern ${JSON.stringify(g)} ${problem}`,
+            ),
+          );
       });
     }
   }
   for (const [k, [lo, hi]] of Object.entries(RESOURCE_LIMITS)) {
     const v = app.resources[k as keyof typeof RESOURCE_LIMITS];
     if (v < lo || v > hi) {
-      out.push(diagnostic("E_RESOURCES_OUT_OF_RANGE", formatPath([...base, "resources", k]), `${k} ${v} is outside ${lo}-${hi}`));
+      out.push(
+        diagnostic(
+          "E_RESOURCES_OUT_OF_RANGE",
+          formatPath([...base, "resources", k]),
+          `${k} ${v} is outside ${lo}-${hi}`,
+        ),
+      );
     }
   }
   checkEntrypoints(app.entrypoints, [...base, "entrypoints"], out);
@@ -216,18 +330,44 @@ function checkApp(app: App, i: number, out: Diagnostic[]): void {
   for (const [name, value] of Object.entries(app.env)) {
     const p = [...base, "env", name];
     if (!ENV_NAME.test(name)) {
-      out.push(diagnostic("E_MALFORMED_MANIFEST", formatPath(p), `${JSON.stringify(name)} is not a valid environment variable name`, { hint: "use letters, digits and _, not starting with a digit" }));
+      out.push(
+        diagnostic(
+          "E_MALFORMED_MANIFEST",
+          formatPath(p),
+          `${JSON.stringify(name)} is not a valid environment variable name`,
+          { hint: "use letters, digits and _, not starting with a digit" },
+        ),
+      );
     }
     if (value.kind === "secret_ref") {
       secretNames.add(value.ref.name);
       if (value.ref.mount.kind === "env" && !ENV_NAME.test(value.ref.mount.var)) {
-        out.push(diagnostic("E_MALFORMED_MANIFEST", formatPath([...p, "ref", "mount", "var"]), `${JSON.stringify(value.ref.mount.var)} is not a valid environment variable name`));
+        out.push(
+          diagnostic(
+            "E_MALFORMED_MANIFEST",
+            formatPath([...p, "ref", "mount", "var"]),
+            `${JSON.stringify(value.ref.mount.var)} is not a valid environment variable name`,
+          ),
+        );
       }
       if (value.ref.allowed_hosts.length === 0) {
-        out.push(diagnostic("E_SECRET_WITHOUT_BINDING", formatPath([...p, "ref", "allowed_hosts"]), `secret ${JSON.stringify(value.ref.name)} has no allowed hosts and will never be released`));
+        out.push(
+          diagnostic(
+            "E_SECRET_WITHOUT_BINDING",
+            formatPath([...p, "ref", "allowed_hosts"]),
+            `secret ${JSON.stringify(value.ref.name)} has no allowed hosts and will never be released`,
+          ),
+        );
       }
       value.ref.allowed_hosts.forEach((h, j) => {
-        if (isWildcardHost(h)) out.push(diagnostic("E_NETWORK_WILDCARD", formatPath([...p, "ref", "allowed_hosts", j]), `allowed host ${JSON.stringify(h)} is a wildcard`));
+        if (isWildcardHost(h))
+          out.push(
+            diagnostic(
+              "E_NETWORK_WILDCARD",
+              formatPath([...p, "ref", "allowed_hosts", j]),
+              `allowed host ${JSON.stringify(h)} is a wildcard`,
+            ),
+          );
       });
     }
   }
@@ -236,7 +376,13 @@ function checkApp(app: App, i: number, out: Diagnostic[]): void {
     for (const key of ["args_schema", "return_schema"] as const) {
       checkFreeformNumbers(e[key], [...base, "entrypoints", j, key], out);
       if (e[key] !== undefined && schemaMentionsSecret(e[key], secretNames)) {
-        out.push(diagnostic("E_SECRET_IN_SCHEMA", formatPath([...base, "entrypoints", j, key]), `${key} refers to a secret`));
+        out.push(
+          diagnostic(
+            "E_SECRET_IN_SCHEMA",
+            formatPath([...base, "entrypoints", j, key]),
+            `${key} refers to a secret`,
+          ),
+        );
       }
     }
   });
@@ -247,11 +393,23 @@ function checkApp(app: App, i: number, out: Diagnostic[]): void {
 export function checkRules(w: Workload): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (w.apps.length === 0) out.push(diagnostic("E_EMPTY_APPS", ".apps", "apps[] is empty"));
-  if (w.apps.length > 1) out.push(diagnostic("E_MULTI_APP_DEFERRED", ".apps", `${w.apps.length} apps; one app per workload in v0`));
-  w.apps.forEach((a, i) => checkApp(a, i, out));
+  if (w.apps.length > 1)
+    out.push(
+      diagnostic("E_MULTI_APP_DEFERRED", ".apps", `${w.apps.length} apps; one app per workload in v0`),
+    );
+  w.apps.forEach((a, i) => {
+    checkApp(a, i, out);
+  });
   checkFreeformNumbers(w.extensions, ["extensions"], out);
   w.volumes.forEach((v, i) => {
-    if (v.persist) out.push(diagnostic("E_PERSIST_DEFERRED", formatPath(["volumes", i, "persist"]), `volume ${JSON.stringify(v.name)} asks to persist`));
+    if (v.persist)
+      out.push(
+        diagnostic(
+          "E_PERSIST_DEFERRED",
+          formatPath(["volumes", i, "persist"]),
+          `volume ${JSON.stringify(v.name)} asks to persist`,
+        ),
+      );
   });
   return out;
 }

@@ -85,8 +85,16 @@ export const EnvValue = z.discriminatedUnion("kind", [
 ]);
 
 export const Dependencies = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("python"), lockfile: z.string().min(1), tool: z.enum(["uv", "pip_tools"]).default("uv") }),
-  z.strictObject({ kind: z.literal("node"), lockfile: z.string().min(1), tool: z.enum(["npm", "pnpm", "yarn"]).default("npm") }),
+  z.strictObject({
+    kind: z.literal("python"),
+    lockfile: z.string().min(1),
+    tool: z.enum(["uv", "pip_tools"]).default("uv"),
+  }),
+  z.strictObject({
+    kind: z.literal("node"),
+    lockfile: z.string().min(1),
+    tool: z.enum(["npm", "pnpm", "yarn"]).default("npm"),
+  }),
   z.strictObject({ kind: z.literal("none") }),
 ]);
 

@@ -1,6 +1,13 @@
 // Validation of Workload IR from any route: JSON text (with line:col), or a value built by a
 // frontend. Reports every problem as {code, path, detail}; returns the workload with defaults filled.
-import { findNodeAtLocation, getNodeValue, type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import {
+  findNodeAtLocation,
+  getNodeValue,
+  type Node,
+  type ParseError,
+  parseTree,
+  printParseErrorCode,
+} from "jsonc-parser";
 import type { z } from "zod";
 import { type Diagnostic, diagnostic, errorsOf, type Location } from "./errors.js";
 import { formatPath, type PathSegment } from "./path.js";
@@ -22,14 +29,32 @@ function checkVersion(v: unknown): Diagnostic[] {
   }
   const version = (v as Record<string, unknown>).schema_version;
   if (typeof version !== "string" || !/^\d+\.\d+$/.test(version)) {
-    return [diagnostic("E_MALFORMED_VERSION", ".schema_version", `schema_version ${JSON.stringify(version ?? null)} is not MAJOR.MINOR`)];
+    return [
+      diagnostic(
+        "E_MALFORMED_VERSION",
+        ".schema_version",
+        `schema_version ${JSON.stringify(version ?? null)} is not MAJOR.MINOR`,
+      ),
+    ];
   }
   const [major, minor] = version.split(".").map(Number) as [number, number];
   if (major !== SUPPORTED_MAJOR) {
-    return [diagnostic("E_UNSUPPORTED_MAJOR", ".schema_version", `schema_version ${version}: major ${major} is not supported (this host reads ${SUPPORTED_MAJOR}.x)`)];
+    return [
+      diagnostic(
+        "E_UNSUPPORTED_MAJOR",
+        ".schema_version",
+        `schema_version ${version}: major ${major} is not supported (this host reads ${SUPPORTED_MAJOR}.x)`,
+      ),
+    ];
   }
   if (minor > MAX_MINOR) {
-    return [diagnostic("E_MINOR_TOO_HIGH", ".schema_version", `schema_version ${version} is newer than ${SUPPORTED_MAJOR}.${MAX_MINOR}`)];
+    return [
+      diagnostic(
+        "E_MINOR_TOO_HIGH",
+        ".schema_version",
+        `schema_version ${version} is newer than ${SUPPORTED_MAJOR}.${MAX_MINOR}`,
+      ),
+    ];
   }
   return [];
 }
@@ -37,7 +62,13 @@ function checkVersion(v: unknown): Diagnostic[] {
 function issueDiagnostics(issue: z.core.$ZodIssue): Diagnostic[] {
   const path = issue.path.filter((s): s is string | number => typeof s !== "symbol");
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((k) => diagnostic("E_UNKNOWN_FIELD", formatPath([...path, k]), `unknown field ${JSON.stringify(k)} in ${formatPath(path)}`));
+    return issue.keys.map((k) =>
+      diagnostic(
+        "E_UNKNOWN_FIELD",
+        formatPath([...path, k]),
+        `unknown field ${JSON.stringify(k)} in ${formatPath(path)}`,
+      ),
+    );
   }
   if (issue.code === "custom" && typeof issue.params?.mvmCode === "string") {
     return [diagnostic(issue.params.mvmCode, formatPath(path), issue.message)];
@@ -47,7 +78,9 @@ function issueDiagnostics(issue: z.core.$ZodIssue): Diagnostic[] {
     return [diagnostic("E_MALFORMED_MANIFEST", formatPath(at), `unknown or missing "kind"`)];
   }
   if (issue.code === "invalid_type" && issue.message.includes("received undefined")) {
-    return [diagnostic("E_MALFORMED_MANIFEST", formatPath(path), `missing required field (${issue.expected})`)];
+    return [
+      diagnostic("E_MALFORMED_MANIFEST", formatPath(path), `missing required field (${issue.expected})`),
+    ];
   }
   return [diagnostic("E_MALFORMED_MANIFEST", formatPath(path), issue.message)];
 }
@@ -115,18 +148,29 @@ export function jsonLocator(text: string, file: string, root: Node): Locator {
 /** Parses and validates IR JSON text. Syntax errors carry file:line:col. */
 export function validateWorkloadText(text: string, file: string): ValidationResult {
   const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const root = parseTree(text, errors, {
+    disallowComments: true,
+    allowTrailingComma: false,
+    allowEmptyContent: false,
+  });
   if (errors.length > 0 || !root) {
     // The parser's recovery often reports two errors at one place (e.g. PropertyNameExpected and
     // ValueExpected for a trailing comma); one per place is enough.
     const firstAt = errors.filter((e, i) => errors.findIndex((f) => f.offset === e.offset) === i);
-    const diagnostics = (firstAt.length ? firstAt : [{ error: 1, offset: 0, length: 0 } as unknown as ParseError]).map((e) => {
+    const diagnostics = (
+      firstAt.length ? firstAt : [{ error: 1, offset: 0, length: 0 } as unknown as ParseError]
+    ).map((e) => {
       const lc = lineCol(text, e.offset);
       const what = errors.length ? printParseErrorCode(e.error) : "EmptyContent";
-      return diagnostic("E_MALFORMED_MANIFEST", undefined, `invalid JSON: ${what} at ${file}:${lc.line}:${lc.column}`, {
-        location: { file, ...lc },
-        hint: "fix the JSON syntax at the position shown",
-      });
+      return diagnostic(
+        "E_MALFORMED_MANIFEST",
+        undefined,
+        `invalid JSON: ${what} at ${file}:${lc.line}:${lc.column}`,
+        {
+          location: { file, ...lc },
+          hint: "fix the JSON syntax at the position shown",
+        },
+      );
     });
     return { diagnostics };
   }

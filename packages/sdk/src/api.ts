@@ -1,8 +1,16 @@
 // The public surface, listed explicitly (index.ts also offers it as the default export).
 export { type AppOptions, app, workload } from "./app.js";
 export { emitJson } from "./emit.js";
-export { type ExecOptions, type ExecResult, type FileEntry, type FileInfo, Sandbox, type SandboxOptions, type StartedCommand, sdkMode, type UpInfo } from "./sandbox.js";
-export { LiveError, MvmError, NotFoundError, SdkModeError, TimeoutError, UnsupportedError, type Diagnostic, type Location } from "./errors.js";
+export {
+  type Diagnostic,
+  LiveError,
+  type Location,
+  MvmError,
+  NotFoundError,
+  SdkModeError,
+  TimeoutError,
+  UnsupportedError,
+} from "./errors.js";
 export {
   dns_none,
   dns_resolver,
@@ -24,9 +32,9 @@ export {
   nix_packages,
   nixPackages,
   no_deps,
+  noDeps,
   node_deps,
   node_image,
-  noDeps,
   nodeDeps,
   nodeImage,
   python_deps,
@@ -36,4 +44,15 @@ export {
   resources,
   secret,
 } from "./helpers.js";
+export {
+  type ExecOptions,
+  type ExecResult,
+  type FileEntry,
+  type FileInfo,
+  Sandbox,
+  type SandboxOptions,
+  type StartedCommand,
+  sdkMode,
+  type UpInfo,
+} from "./sandbox.js";
 export type { HelperValue } from "./values.js";

@@ -1,9 +1,9 @@
 // app({...})(fn) and workload({id}) in-process: check the options now (same codes and messages as
 // `mvmctl compile`), remember the declaration for emitJson(), and hand fn back unchanged.
-import { type At, buildApp, lowerHelper, type Lit } from "@mvm/ir/declare";
+import { type At, buildApp, type Lit, lowerHelper } from "@mvm/ir/declare";
 import { collecting } from "./check.js";
 import { MvmError } from "./errors.js";
-import { LANGUAGE, type HookValue } from "./helpers.js";
+import { type HookValue, LANGUAGE } from "./helpers.js";
 import { fromValue, type HelperValue } from "./values.js";
 
 export interface AppOptions {
@@ -44,7 +44,13 @@ export function app(options: AppOptions): <F extends (...args: never[]) => unkno
   const lit = collecting((report) => {
     const l = fromValue(options, report, "app() options");
     // The function's name is not known yet (it is resolved at emitJson()); a stand-in checks the rest.
-    buildApp(l, { module: scriptStem(), language: LANGUAGE, functionName: "pending" }, undefined, report, noMark);
+    buildApp(
+      l,
+      { module: scriptStem(), language: LANGUAGE, functionName: "pending" },
+      undefined,
+      report,
+      noMark,
+    );
     return l;
   });
   return (fn) => {
@@ -59,6 +65,15 @@ export function app(options: AppOptions): <F extends (...args: never[]) => unkno
 }
 
 export function workload(options: { id: string }): void {
-  const out = collecting((report) => lowerHelper("workload", "workload", [fromValue(options, report, "workload() options")], undefined, LANGUAGE, report));
+  const out = collecting((report) =>
+    lowerHelper(
+      "workload",
+      "workload",
+      [fromValue(options, report, "workload() options")],
+      undefined,
+      LANGUAGE,
+      report,
+    ),
+  );
   if (out.t === "helper") declared.workloadIds.push((out.ir as { id: string }).id);
 }

@@ -10,6 +10,10 @@ export function collecting<T>(run: (report: Report) => T): T {
   };
   const out = run(report);
   const first = found[0];
-  if (first) throw new MvmError(first.code, first.detail, { ...(first.hint ? { hint: first.hint } : {}), diagnostics: found });
+  if (first)
+    throw new MvmError(first.code, first.detail, {
+      ...(first.hint ? { hint: first.hint } : {}),
+      diagnostics: found,
+    });
   return out;
 }

@@ -2,9 +2,9 @@
 // @mvm/ir (and zod) load here, lazily, so that guests (which import user modules with
 // MVM_IN_GUEST=1 and never emit) only need mvm-sdk's own files.
 import { pathToFileURL } from "node:url";
+import { buildApp, buildWorkload } from "@mvm/ir/declare";
 import { declared, scriptStem } from "./app.js";
 import { collecting } from "./check.js";
-import { buildApp, buildWorkload } from "@mvm/ir/declare";
 import { type Diagnostic, MvmError } from "./errors.js";
 import { LANGUAGE } from "./helpers.js";
 
@@ -32,12 +32,23 @@ export async function renderWorkload(): Promise<string> {
   if (declared.apps.length === 0) {
     throw new MvmError("E_NO_DECLARATION", "emitJson(): no app({...})(fn) was declared before this call");
   }
-  if (declared.apps.length > 1) throw new MvmError("E_MULTIPLE_DECLARATIONS", `emitJson(): ${declared.apps.length} apps were declared; declare one app per file`);
-  if (declared.workloadIds.length > 1) throw new MvmError("E_MULTIPLE_DECLARATIONS", "emitJson(): workload() was called more than once");
+  if (declared.apps.length > 1)
+    throw new MvmError(
+      "E_MULTIPLE_DECLARATIONS",
+      `emitJson(): ${declared.apps.length} apps were declared; declare one app per file`,
+    );
+  if (declared.workloadIds.length > 1)
+    throw new MvmError("E_MULTIPLE_DECLARATIONS", "emitJson(): workload() was called more than once");
   const decl = declared.apps[0]!;
   const name = await functionName(decl.fn);
   const app = collecting((report) =>
-    buildApp(decl.options, { module: scriptStem(), language: LANGUAGE, ...(name ? { functionName: name } : {}) }, undefined, report, () => {}),
+    buildApp(
+      decl.options,
+      { module: scriptStem(), language: LANGUAGE, ...(name ? { functionName: name } : {}) },
+      undefined,
+      report,
+      () => {},
+    ),
   );
   if (!app) throw new MvmError("E_BAD_KWARG", "emitJson(): the declaration is not valid");
   if (app.name === undefined) {
@@ -50,7 +61,10 @@ export async function renderWorkload(): Promise<string> {
   if (!result.workload) {
     const errors = result.diagnostics.filter((d) => d.severity === "error") as Diagnostic[];
     const first = errors[0]!;
-    throw new MvmError(first.code, `${first.path ?? "."}: ${first.detail}`, { ...(first.hint ? { hint: first.hint } : {}), diagnostics: result.diagnostics as Diagnostic[] });
+    throw new MvmError(first.code, `${first.path ?? "."}: ${first.detail}`, {
+      ...(first.hint ? { hint: first.hint } : {}),
+      diagnostics: result.diagnostics as Diagnostic[],
+    });
   }
   return ir.workloadCanonicalJson(result.workload);
 }
@@ -66,8 +80,13 @@ export async function emitJson(): Promise<void> {
     process.stdout.write(await renderWorkload());
   } catch (e) {
     if (!(e instanceof MvmError)) throw e;
-    const lines = e.diagnostics.length ? e.diagnostics.filter((d) => d.severity === "error") : [{ code: e.code, detail: e.message, hint: e.hint }];
-    for (const d of lines) process.stderr.write(`error[${d.code}]: ${"path" in d && d.path ? `${d.path}: ` : ""}${d.detail}${d.hint ? `\n  hint: ${d.hint}` : ""}\n`);
+    const lines = e.diagnostics.length
+      ? e.diagnostics.filter((d) => d.severity === "error")
+      : [{ code: e.code, detail: e.message, hint: e.hint }];
+    for (const d of lines)
+      process.stderr.write(
+        `error[${d.code}]: ${"path" in d && d.path ? `${d.path}: ` : ""}${d.detail}${d.hint ? `\n  hint: ${d.hint}` : ""}\n`,
+      );
     process.exitCode = 1;
   }
 }

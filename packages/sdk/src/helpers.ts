@@ -68,10 +68,14 @@ export interface DepsOptions {
 }
 export type HookValue = string | Strings | HelperValue<"hook">;
 
-export const localPath = (path: string, opts?: LocalPathOptions) => call("local_path", "localPath", opts ? [path, opts] : [path]);
-export const local_path = (path: string, opts?: LocalPathOptions) => call("local_path", "local_path", opts ? [path, opts] : [path]);
-export const pythonImage = (opts?: PythonImageOptions) => call("python_image", "pythonImage", opts ? [opts] : []);
-export const python_image = (opts?: PythonImageOptions) => call("python_image", "python_image", opts ? [opts] : []);
+export const localPath = (path: string, opts?: LocalPathOptions) =>
+  call("local_path", "localPath", opts ? [path, opts] : [path]);
+export const local_path = (path: string, opts?: LocalPathOptions) =>
+  call("local_path", "local_path", opts ? [path, opts] : [path]);
+export const pythonImage = (opts?: PythonImageOptions) =>
+  call("python_image", "pythonImage", opts ? [opts] : []);
+export const python_image = (opts?: PythonImageOptions) =>
+  call("python_image", "python_image", opts ? [opts] : []);
 export const nodeImage = (opts?: NodeImageOptions) => call("node_image", "nodeImage", opts ? [opts] : []);
 export const node_image = (opts?: NodeImageOptions) => call("node_image", "node_image", opts ? [opts] : []);
 export const nixPackages = (packages: Strings) => call("nix_packages", "nixPackages", [packages]);
@@ -85,13 +89,18 @@ export const dnsSystem = () => call("dns_system", "dnsSystem", []);
 export const dns_system = () => call("dns_system", "dns_system", []);
 export const dnsNone = () => call("dns_none", "dnsNone", []);
 export const dns_none = () => call("dns_none", "dns_none", []);
-export const dnsResolver = (host: string, port?: number | { port?: number }) => call("dns_resolver", "dnsResolver", port === undefined ? [host] : [host, port]);
-export const dns_resolver = (host: string, port?: number | { port?: number }) => call("dns_resolver", "dns_resolver", port === undefined ? [host] : [host, port]);
+export const dnsResolver = (host: string, port?: number | { port?: number }) =>
+  call("dns_resolver", "dnsResolver", port === undefined ? [host] : [host, port]);
+export const dns_resolver = (host: string, port?: number | { port?: number }) =>
+  call("dns_resolver", "dns_resolver", port === undefined ? [host] : [host, port]);
 export const literal = (value: string) => call("literal", "literal", [value]);
-export const secret = (name: string, opts?: SecretOptions) => call("secret", "secret", opts ? [name, opts] : [name]);
+export const secret = (name: string, opts?: SecretOptions) =>
+  call("secret", "secret", opts ? [name, opts] : [name]);
 export const hook = (cmd: string | Strings) => call("hook", "hook", [cmd]);
-export const entrypointFunction = (opts: EntrypointFunctionOptions) => call("entrypoint_function", "entrypointFunction", [opts]);
-export const entrypoint_function = (opts: EntrypointFunctionOptions) => call("entrypoint_function", "entrypoint_function", [opts]);
+export const entrypointFunction = (opts: EntrypointFunctionOptions) =>
+  call("entrypoint_function", "entrypointFunction", [opts]);
+export const entrypoint_function = (opts: EntrypointFunctionOptions) =>
+  call("entrypoint_function", "entrypoint_function", [opts]);
 export const entrypoint = (opts: EntrypointOptions) => call("entrypoint", "entrypoint", [opts]);
 export const pythonDeps = (opts: DepsOptions) => call("python_deps", "pythonDeps", [opts]);
 export const python_deps = (opts: DepsOptions) => call("python_deps", "python_deps", [opts]);

@@ -18,7 +18,8 @@ type Report = (code: string, at: unknown, detail: string, hint?: string) => void
 function kindOf(v: unknown): string {
   if (v === undefined) return "undefined";
   if (typeof v === "function") return "a function";
-  if (typeof v === "object") return v === null ? "null" : `an instance of ${(v as object).constructor?.name ?? "an unknown class"}`;
+  if (typeof v === "object")
+    return v === null ? "null" : `an instance of ${(v as object).constructor?.name ?? "an unknown class"}`;
   return typeof v;
 }
 
@@ -27,7 +28,8 @@ export function fromValue(v: unknown, report: Report, where: string): Lit {
   if (typeof v === "number") return { t: "num", v, at: undefined };
   if (typeof v === "boolean") return { t: "bool", v, at: undefined };
   if (v === null) return { t: "null", at: undefined };
-  if (Array.isArray(v)) return { t: "arr", items: v.map((x, i) => fromValue(x, report, `${where}[${i}]`)), at: undefined };
+  if (Array.isArray(v))
+    return { t: "arr", items: v.map((x, i) => fromValue(x, report, `${where}[${i}]`)), at: undefined };
   if (isHelperValue(v)) return { t: "helper", name: v[HELPER].name, ir: v[HELPER].ir, at: undefined };
   const proto = typeof v === "object" ? Object.getPrototypeOf(v) : undefined;
   if (typeof v === "object" && (proto === Object.prototype || proto === null)) {
@@ -38,6 +40,11 @@ export function fromValue(v: unknown, report: Report, where: string): Lit {
     }));
     return { t: "obj", props, at: undefined };
   }
-  report("E_NON_LITERAL", undefined, `${where} is ${kindOf(v)}, not a literal`, "write the value literally (strings, numbers, lists, objects) or with an mvm helper");
+  report(
+    "E_NON_LITERAL",
+    undefined,
+    `${where} is ${kindOf(v)}, not a literal`,
+    "write the value literally (strings, numbers, lists, objects) or with an mvm helper",
+  );
   return { t: "bad", at: undefined };
 }

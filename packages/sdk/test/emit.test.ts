@@ -13,7 +13,11 @@ function runScript(body: string, env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(ROOT, "packages/sdk/test/.tmp-"));
   const file = join(dir, "tool.ts");
   writeFileSync(file, body);
-  const r = spawnSync(process.execPath, ["--import", "tsx", file], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, ["--import", "tsx", file], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
   spawnSync("rm", ["-rf", dir]);
   return r;
 }

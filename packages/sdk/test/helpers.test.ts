@@ -25,13 +25,13 @@ function thrown(fn: () => unknown): { code: string; detail: string } {
 const bad: [string, () => unknown][] = [
   ['mvm.python_image({ python: "3" })', () => mvm.python_image({ python: "3" })],
   ['mvm.nix_packages(["a", 1])', () => mvm.nix_packages(["a", 1 as unknown as string])],
-  ['mvm.nixPackages()', () => (mvm.nixPackages as () => unknown)()],
+  ["mvm.nixPackages()", () => (mvm.nixPackages as () => unknown)()],
   ['mvm.node_image({ nodes: "22" })', () => mvm.node_image({ nodes: "22" } as never)],
   ['mvm.local_path(".", { include: "src" })', () => mvm.local_path(".", { include: "src" as never })],
-  ['mvm.resources({ cpu: 1, cpu_cores: 2 })', () => mvm.resources({ cpu: 1, cpu_cores: 2 })],
-  ['mvm.resources({ memory_mb: 1.5 })', () => mvm.resources({ memory_mb: 1.5 })],
+  ["mvm.resources({ cpu: 1, cpu_cores: 2 })", () => mvm.resources({ cpu: 1, cpu_cores: 2 })],
+  ["mvm.resources({ memory_mb: 1.5 })", () => mvm.resources({ memory_mb: 1.5 })],
   ['mvm.network({ mode: "open" })', () => mvm.network({ mode: "open" as never })],
-  ['mvm.hook(3)', () => mvm.hook(3 as never)],
+  ["mvm.hook(3)", () => mvm.hook(3 as never)],
   ['mvm.secret("s", { hosts: [1] })', () => mvm.secret("s", { hosts: [1 as never] })],
   ['mvm.host_port("h")', () => (mvm.host_port as (h: string) => unknown)("h")],
   ['mvm.entrypoint_function({ module: "m" })', () => mvm.entrypoint_function({ module: "m" } as never)],
@@ -46,7 +46,10 @@ for (const [expr, call] of bad) {
 test("app() checks its options at call time and returns the function unchanged", () => {
   const fn = (n: string) => `hello ${n}`;
   assert.equal(mvm.app({ image: mvm.node_image() })(fn), fn);
-  assert.deepEqual(thrown(() => mvm.app({} as never)), { code: "E_MISSING_KWARG", detail: "app(): image is required" });
+  assert.deepEqual(
+    thrown(() => mvm.app({} as never)),
+    { code: "E_MISSING_KWARG", detail: "app(): image is required" },
+  );
   assert.equal(thrown(() => mvm.app({ image: mvm.node_image(), gpu: 1 } as never)).code, "E_UNKNOWN_KWARG");
   assert.equal(thrown(() => mvm.app({ image: mvm.node_image(), name: undefined })).code, "E_NON_LITERAL");
   assert.equal(thrown(() => mvm.app({ image: mvm.node_image() })(42 as never)).code, "E_BAD_KWARG");

@@ -2,7 +2,7 @@
 // recording lowering accepts it.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { Sandbox, SdkModeError, sdkMode } from "../src/index.js";
@@ -14,7 +14,11 @@ function script(body: string, env: Record<string, string>) {
   const file = join(dir, "job.ts");
   writeFileSync(file, body);
   const out = join(dir, "rec.json");
-  const r = spawnSync(process.execPath, ["--import", "tsx", file], { cwd: ROOT, encoding: "utf8", env: { ...process.env, MVM_SDK_OUT_PATH: out, ...env } });
+  const r = spawnSync(process.execPath, ["--import", "tsx", file], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, MVM_SDK_OUT_PATH: out, ...env },
+  });
   const rec = existsSync(out) ? readFileSync(out, "utf8") : undefined;
   rmSync(dir, { recursive: true, force: true });
   return { ...r, rec };
@@ -35,7 +39,13 @@ await sb.kill();
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.rec!), {
     workload_id: "etl",
-    create: { template: "python-3.12", env: { MODEL: { kind: "literal", value: "/data/m.pt" } }, include: ["src"], tags: { job: "nightly" }, ttl_seconds: 1800 },
+    create: {
+      template: "python-3.12",
+      env: { MODEL: { kind: "literal", value: "/data/m.pt" } },
+      include: ["src"],
+      tags: { job: "nightly" },
+      ttl_seconds: 1800,
+    },
     ops: [
       { kind: "files_write", path: "/app/cfg.json", bytes_b64: "eyJhIjoxfQ==" },
       { kind: "command_start", argv: ["python", "setup.py"], env: {} },
@@ -55,7 +65,10 @@ test("MVM_SDK_MODE: unset/record -> record, live -> live, anything else a typed 
   assert.equal(sdkMode({}), "record");
   assert.equal(sdkMode({ MVM_SDK_MODE: "record" }), "record");
   assert.equal(sdkMode({ MVM_SDK_MODE: "live" }), "live");
-  assert.throws(() => sdkMode({ MVM_SDK_MODE: "replay" }), (e: unknown) => e instanceof SdkModeError && e.code === "E_SDK_MODE" && /record, live/.test(e.message));
+  assert.throws(
+    () => sdkMode({ MVM_SDK_MODE: "replay" }),
+    (e: unknown) => e instanceof SdkModeError && e.code === "E_SDK_MODE" && /record, live/.test(e.message),
+  );
 });
 
 test("live-only calls throw a mode error in record mode", async () => {

@@ -104,8 +104,7 @@ export const compileCodes = {
   },
   E_TS_RUNNER_NOT_FOUND: {
     summary: "no TypeScript runner (tsx, bun, deno) was found to run the script",
-    hint:
-      "install one: npm install -g tsx (or npm install --save-dev tsx, pnpm add -g tsx, yarn global add tsx, brew install tsx), bun or deno; or set MVM_TSX=<path>",
+    hint: "install one: npm install -g tsx (or npm install --save-dev tsx, pnpm add -g tsx, yarn global add tsx, brew install tsx), bun or deno; or set MVM_TSX=<path>",
     exit: 1,
   },
   E_PYTHON_NOT_FOUND: {

@@ -60,7 +60,7 @@ export const irCodes = {
   },
   E_NETWORK_WILDCARD: {
     summary: "a network grant is a wildcard (*, 0.0.0.0, ::, /0 or empty)",
-    hint: "name the concrete host and port, e.g. host_port(\"api.example.com\", 443)",
+    hint: 'name the concrete host and port, e.g. host_port("api.example.com", 443)',
     exit: 1,
   },
   E_NETWORK_INVALID_PORT: {

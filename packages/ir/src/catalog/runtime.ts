@@ -63,7 +63,7 @@ export const runtimeCodes = {
   },
   E_NETWORK_MODE_UNSUPPORTED: {
     summary: "The workload's network mode is not supported by this runtime yet.",
-    hint: "use network mode \"none\" until bridge/host networking lands",
+    hint: 'use network mode "none" until bridge/host networking lands',
     exit: 1,
   },
   E_BOOT_FAILED: {

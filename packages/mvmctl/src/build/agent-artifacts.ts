@@ -46,9 +46,13 @@ export async function agentArtifacts(): Promise<AgentArtifacts> {
       );
     }
   }
-  const missing = [out.agent, out.runnerPy, out.runnerMjs, join(out.sdkPython, "__init__.py"), join(out.sdkNode, "dist/index.js")].filter(
-    (p) => !existsSync(p),
-  );
+  const missing = [
+    out.agent,
+    out.runnerPy,
+    out.runnerMjs,
+    join(out.sdkPython, "__init__.py"),
+    join(out.sdkNode, "dist/index.js"),
+  ].filter((p) => !existsSync(p));
   if (missing.length > 0) {
     throw new MvmError("E_AGENT_MISSING", `guest agent artifacts missing: ${missing.join(", ")}`);
   }

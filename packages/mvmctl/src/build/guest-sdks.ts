@@ -25,7 +25,11 @@ export function irNodeDir(sdkNode: string): string {
 }
 
 export async function bakeGuestSdks(root: string, sdkPython: string, sdkNode: string): Promise<void> {
-  await copyTree(sdkPython, join(root, "usr/lib/python3/dist-packages/mvm"), (n) => n.endsWith(".py") || n === "py.typed");
+  await copyTree(
+    sdkPython,
+    join(root, "usr/lib/python3/dist-packages/mvm"),
+    (n) => n.endsWith(".py") || n === "py.typed",
+  );
   const nodeDest = join(root, "node_modules/mvm-sdk");
   await copyTree(join(sdkNode, "dist"), join(nodeDest, "dist"), (n) => n.endsWith(".js"));
   await copyFile(join(sdkNode, "package.json"), join(nodeDest, "package.json"));

@@ -1,8 +1,9 @@
 // mvmctl's entry point: registers the verbs, runs one, and funnels every error through
 // printTopLevelError. Command modules are small; each loads its stage only when it runs, so
 // `mvmctl compile` does not pay for QEMU or build code.
-import { Command, CommanderError } from "commander";
+
 import { MvmError } from "@mvm/ir/errors";
+import { Command, CommanderError } from "commander";
 import { ExitCode } from "./exit-codes.js";
 import { printTopLevelError } from "./print-error.js";
 import { VERSION } from "./version.js";
@@ -45,7 +46,11 @@ Examples:
         const mod = (await import(spec)) as Record<string, () => Command>;
         return mod[name]?.();
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && String((e as Error).message).includes(spec.slice(2))) return undefined;
+        if (
+          (e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" &&
+          String((e as Error).message).includes(spec.slice(2))
+        )
+          return undefined;
         throw e;
       }
     }),
@@ -69,6 +74,9 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = ExitCode.Usage;
       return;
     }
-    printTopLevelError(e instanceof MvmError || e instanceof Error ? e : new Error(String(e)), { json, debug });
+    printTopLevelError(e instanceof MvmError || e instanceof Error ? e : new Error(String(e)), {
+      json,
+      debug,
+    });
   }
 }

@@ -57,7 +57,11 @@ export function printTopLevelError(err: unknown, opts: { json?: boolean; debug?:
     return;
   }
   const msg = err instanceof Error ? (opts.debug ? (err.stack ?? err.message) : err.message) : String(err);
-  if (opts.json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code: "E_INTERNAL", message: msg } })}\n`);
-  else process.stderr.write(`${pc.red("error[E_INTERNAL]")}: ${msg}\n${pc.cyan("hint")}: rerun with --debug and report the output\n`);
+  if (opts.json)
+    process.stdout.write(`${JSON.stringify({ ok: false, error: { code: "E_INTERNAL", message: msg } })}\n`);
+  else
+    process.stderr.write(
+      `${pc.red("error[E_INTERNAL]")}: ${msg}\n${pc.cyan("hint")}: rerun with --debug and report the output\n`,
+    );
   process.exitCode = ExitCode.Error;
 }

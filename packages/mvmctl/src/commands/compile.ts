@@ -5,7 +5,10 @@ import { createReporter, silentReporter } from "../cli/reporter.js";
 export function compileCommand(): Command {
   return new Command("compile")
     .description("Compile a declaration, Workload IR or recording into a staged build directory or .tgz")
-    .argument("[entry]", "app.py / app.ts (.mts .cts .tsx) declaration, workload .json, a Sandbox script, or - for IR on stdin")
+    .argument(
+      "[entry]",
+      "app.py / app.ts (.mts .cts .tsx) declaration, workload .json, a Sandbox script, or - for IR on stdin",
+    )
     .option("-o, --out <path>", "output directory, or an archive path ending in .tgz / .tar.gz", "out")
     .option("--from-ir <file>", "read Workload IR JSON from a file (- for stdin)")
     .option("--from-recording <file>", "lower a runtime recording JSON")
@@ -27,25 +30,32 @@ Examples:
   mvmctl compile script.ts --out /tmp/etl       # no declaration: runs in record mode
   mvmctl compile app.py --json | jq .ir_hash`,
     )
-    .action(async (entry: string | undefined, o: { out: string; fromIr?: string; fromRecording?: string; json?: boolean; quiet?: boolean }) => {
-      const { compile } = await import("../compile/compile.js");
-      const { runRecordScript } = await import("../compile/record/run-script.js").catch(() => ({ runRecordScript: undefined }));
-      const reporter = o.json || o.quiet ? silentReporter : createReporter();
-      const res = await compile({
-        entry,
-        fromIr: o.fromIr,
-        fromRecording: o.fromRecording,
-        out: o.out,
-        reporter,
-        runRecordScript,
-      });
-      const warnings = res.diagnostics.filter((d) => d.severity === "warning");
-      if (o.json) {
-        process.stdout.write(
-          `${JSON.stringify({ ok: true, kind: res.outKind, out: res.out, ir_hash: res.irHash, workload_id: res.ir.id, files: res.files, warnings })}\n`,
-        );
-      } else {
-        process.stderr.write(`compiled ${res.outKind}: ${res.out}\n`);
-      }
-    });
+    .action(
+      async (
+        entry: string | undefined,
+        o: { out: string; fromIr?: string; fromRecording?: string; json?: boolean; quiet?: boolean },
+      ) => {
+        const { compile } = await import("../compile/compile.js");
+        const { runRecordScript } = await import("../compile/record/run-script.js").catch(() => ({
+          runRecordScript: undefined,
+        }));
+        const reporter = o.json || o.quiet ? silentReporter : createReporter();
+        const res = await compile({
+          entry,
+          fromIr: o.fromIr,
+          fromRecording: o.fromRecording,
+          out: o.out,
+          reporter,
+          runRecordScript,
+        });
+        const warnings = res.diagnostics.filter((d) => d.severity === "warning");
+        if (o.json) {
+          process.stdout.write(
+            `${JSON.stringify({ ok: true, kind: res.outKind, out: res.out, ir_hash: res.irHash, workload_id: res.ir.id, files: res.files, warnings })}\n`,
+          );
+        } else {
+          process.stderr.write(`compiled ${res.outKind}: ${res.out}\n`);
+        }
+      },
+    );
 }

@@ -8,7 +8,11 @@ async function readValue(name: string): Promise<Buffer> {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
     // One trailing newline from `echo` is not part of the value.
-    return Buffer.from(Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, ""));
+    return Buffer.from(
+      Buffer.concat(chunks)
+        .toString("utf8")
+        .replace(/\r?\n$/, ""),
+    );
   }
   const { createInterface } = await import("node:readline");
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
@@ -26,13 +30,16 @@ export function secretCommand(): Command {
     .description("Manage host-side secrets that workloads reference with mvm.secret(name)")
     .addHelpText(
       "after",
-      "\nExamples:\n  printf %s \"$OPENAI_API_KEY\" | mvmctl secret put openai-api-key\n  mvmctl secret ls --json\n  mvmctl secret rm openai-api-key",
+      '\nExamples:\n  printf %s "$OPENAI_API_KEY" | mvmctl secret put openai-api-key\n  mvmctl secret ls --json\n  mvmctl secret rm openai-api-key',
     );
   cmd
     .command("put")
-    .argument("<name>", "secret name, as in mvm.secret(\"name\")")
+    .argument("<name>", 'secret name, as in mvm.secret("name")')
     .description("Store a secret; the value is read from stdin or a prompt, never from the command line")
-    .addHelpText("after", "\nExamples:\n  printf %s \"$OPENAI_API_KEY\" | mvmctl secret put openai-api-key\n  mvmctl secret put api-key        # prompts without echo")
+    .addHelpText(
+      "after",
+      '\nExamples:\n  printf %s "$OPENAI_API_KEY" | mvmctl secret put openai-api-key\n  mvmctl secret put api-key        # prompts without echo',
+    )
     .action(async (name: string) => {
       const { putSecret } = await import("../secrets/store.js");
       await putSecret(mvmHome(), name, await readValue(name));

@@ -1,5 +1,12 @@
 // From an input to a validated workload: pick the frontend, extract, validate. No output written.
-import { type Diagnostic, errorsOf, MvmError, validateWorkload, validateWorkloadText, type Workload } from "@mvm/ir";
+import {
+  type Diagnostic,
+  errorsOf,
+  MvmError,
+  validateWorkload,
+  validateWorkloadText,
+  type Workload,
+} from "@mvm/ir";
 import type { FrontendResult } from "./frontends/types.js";
 import type { CompileInput } from "./input.js";
 
@@ -38,7 +45,11 @@ export async function analyze(input: CompileInput): Promise<Analysis> {
     case "python":
     case "typescript": {
       const fr = await extract(input);
-      if (!fr.hasDeclaration && fr.hasSandboxCreate && errorsOf(fr.diagnostics).every((d) => d.code === "E_NO_DECLARATION")) {
+      if (
+        !fr.hasDeclaration &&
+        fr.hasSandboxCreate &&
+        errorsOf(fr.diagnostics).every((d) => d.code === "E_NO_DECLARATION")
+      ) {
         return { diagnostics: [], recordMode: true };
       }
       if (errorsOf(fr.diagnostics).length > 0 || fr.value === undefined) {
@@ -56,7 +67,11 @@ export function failOnErrors(diagnostics: Diagnostic[], what: string): void {
   const errors = errorsOf(diagnostics);
   if (errors.length === 0) return;
   const first = errors[0]!;
-  throw new MvmError(first.code, errors.length === 1 ? `${what} failed` : `${what} failed with ${errors.length} errors`, {
-    diagnostics,
-  });
+  throw new MvmError(
+    first.code,
+    errors.length === 1 ? `${what} failed` : `${what} failed with ${errors.length} errors`,
+    {
+      diagnostics,
+    },
+  );
 }

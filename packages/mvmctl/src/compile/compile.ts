@@ -1,9 +1,16 @@
 // The compile stage: any input -> validated Workload IR -> staged directory or deterministic .tgz.
 import path from "node:path";
-import { canonicalJson, type Diagnostic, irHash, MvmError, type Workload, workloadCanonicalJson } from "@mvm/ir";
+import {
+  canonicalJson,
+  type Diagnostic,
+  irHash,
+  MvmError,
+  type Workload,
+  workloadCanonicalJson,
+} from "@mvm/ir";
 import type { Reporter } from "../cli/reporter.js";
 import { analyze, failOnErrors } from "./analyze.js";
-import { renderFlake, mvmFlakeUrl, nixpkgsUrl } from "./flake.js";
+import { mvmFlakeUrl, nixpkgsUrl, renderFlake } from "./flake.js";
 import { checkFunctions } from "./functions.js";
 import { type CompileInput, readCompileInput } from "./input.js";
 import { buildLaunch } from "./launch.js";
@@ -39,12 +46,19 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   const t0 = performance.now();
   const r = opts.reporter;
   r.stageStart("compile");
-  let input = await readCompileInput({ entry: opts.entry, fromIr: opts.fromIr, fromRecording: opts.fromRecording, cwd });
+  let input = await readCompileInput({
+    entry: opts.entry,
+    fromIr: opts.fromIr,
+    fromRecording: opts.fromRecording,
+    cwd,
+  });
   r.step(`reading ${input.file} (${input.kind})`);
   let analysis = await analyze(input);
   if (analysis.recordMode) {
     if (!opts.runRecordScript) {
-      throw new MvmError("E_NO_DECLARATION", `${input.file} has no mvm.app declaration`, { location: { file: input.file } });
+      throw new MvmError("E_NO_DECLARATION", `${input.file} has no mvm.app declaration`, {
+        location: { file: input.file },
+      });
     }
     input = await opts.runRecordScript(input, r);
     analysis = await analyze(input);
@@ -53,7 +67,8 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   const w = analysis.workload!;
   const diagnostics = [...analysis.diagnostics];
   const app = w.apps[0]!;
-  if (app.source.kind !== "local_path") throw new MvmError("E_SOURCE_KIND_DEFERRED", "only local_path sources are supported");
+  if (app.source.kind !== "local_path")
+    throw new MvmError("E_SOURCE_KIND_DEFERRED", "only local_path sources are supported");
 
   const out = path.resolve(cwd, opts.out ?? "out");
   const archive = isArchivePath(out);
@@ -68,7 +83,9 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   });
   const fnCheck = await checkFunctions(app, bundle, ".apps[0]");
   const lockDiags = await checkLockfile(app.dependencies, bundle, ".apps[0].dependencies");
-  const sourceDiags = [...fnCheck.diagnostics, ...lockDiags].map((d) => (d.location ? d : { ...d, location: { file: input.file } }));
+  const sourceDiags = [...fnCheck.diagnostics, ...lockDiags].map((d) =>
+    d.location ? d : { ...d, location: { file: input.file } },
+  );
   failOnErrors(sourceDiags, `compile of ${input.file}`);
   for (const d of diagnostics) if (d.severity === "warning") r.warn(`[${d.code}] ${d.detail}`);
 

@@ -17,7 +17,12 @@ export function moduleCandidates(language: string, module: string): string[] {
   return NODE_EXTS.map((ext) => `${stripped}${ext}`);
 }
 
-async function findFunction(language: string, text: string, file: string, fn: string): Promise<FoundFunction | undefined> {
+async function findFunction(
+  language: string,
+  text: string,
+  file: string,
+  fn: string,
+): Promise<FoundFunction | undefined> {
   if (language === "python") {
     const { pythonFunctionSignature } = await import("./frontends/python/signature.js");
     return pythonFunctionSignature(text, fn);
@@ -43,14 +48,25 @@ export async function checkFunctions(app: App, bundle: SourceBundle, irBase: str
     const hit = candidates.map((c) => byPath.get(c)).find((x) => x !== undefined);
     if (!hit) {
       diagnostics.push(
-        diagnostic("E_FUNCTION_NOT_FOUND", `${p}.module`, `module ${JSON.stringify(e.module)} is not in the bundled source (looked for ${candidates.slice(0, 3).join(", ")}${candidates.length > 3 ? ", ..." : ""})`),
+        diagnostic(
+          "E_FUNCTION_NOT_FOUND",
+          `${p}.module`,
+          `module ${JSON.stringify(e.module)} is not in the bundled source (looked for ${candidates.slice(0, 3).join(", ")}${candidates.length > 3 ? ", ..." : ""})`,
+        ),
       );
       continue;
     }
     const text = await readFile(hit.abs, "utf8");
     const found = await findFunction(e.language, text, hit.abs, e.function);
     if (!found) {
-      diagnostics.push(diagnostic("E_FUNCTION_NOT_FOUND", `${p}.function`, `function ${JSON.stringify(e.function)} is not defined at module level in ${hit.path}`, { location: { file: hit.abs } }));
+      diagnostics.push(
+        diagnostic(
+          "E_FUNCTION_NOT_FOUND",
+          `${p}.function`,
+          `function ${JSON.stringify(e.function)} is not defined at module level in ${hit.path}`,
+          { location: { file: hit.abs } },
+        ),
+      );
       continue;
     }
     signatures[e.function] = found.params;

@@ -38,9 +38,14 @@ async function readCapped(file: string, cap: number): Promise<string> {
     size = st.size;
   } catch (e) {
     if (e instanceof MvmError) throw e;
-    throw new MvmError("E_INPUT_NOT_FOUND", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
+    throw new MvmError(
+      "E_INPUT_NOT_FOUND",
+      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      { cause: e },
+    );
   }
-  if (size > cap) throw new MvmError("E_INPUT_TOO_LARGE", `${file} is ${size} bytes; the cap is ${cap} bytes`);
+  if (size > cap)
+    throw new MvmError("E_INPUT_TOO_LARGE", `${file} is ${size} bytes; the cap is ${cap} bytes`);
   return readFile(file, "utf8");
 }
 
@@ -67,9 +72,13 @@ export interface InputRequest {
 export async function readCompileInput(req: InputRequest): Promise<CompileInput> {
   const named = [req.entry, req.fromIr, req.fromRecording].filter((x) => x !== undefined);
   if (named.length !== 1) {
-    throw new MvmError("E_USAGE", named.length === 0 ? "nothing to compile" : "give one input: <entry>, --from-ir or --from-recording", {
-      hint: "mvmctl compile app.py | mvmctl compile --from-ir workload.json | mvmctl compile --from-recording rec.json | cat w.json | mvmctl compile -",
-    });
+    throw new MvmError(
+      "E_USAGE",
+      named.length === 0 ? "nothing to compile" : "give one input: <entry>, --from-ir or --from-recording",
+      {
+        hint: "mvmctl compile app.py | mvmctl compile --from-ir workload.json | mvmctl compile --from-recording rec.json | cat w.json | mvmctl compile -",
+      },
+    );
   }
   if (req.entry === "-" || req.fromIr === "-" || req.fromRecording === "-") {
     const kind: InputKind = req.fromRecording ? "recording" : "ir";
@@ -83,7 +92,10 @@ export async function readCompileInput(req: InputRequest): Promise<CompileInput>
   else if (req.fromRecording) kind = "recording";
   else kind = kindOfPath(abs);
   if (!kind) {
-    throw new MvmError("E_INPUT_KIND_UNKNOWN", `cannot tell what kind of input ${given} is (extension ${JSON.stringify(path.extname(given))})`);
+    throw new MvmError(
+      "E_INPUT_KIND_UNKNOWN",
+      `cannot tell what kind of input ${given} is (extension ${JSON.stringify(path.extname(given))})`,
+    );
   }
   const text = await readCapped(abs, kind === "recording" ? MAX_RECORDING_BYTES : MAX_DECLARATION_BYTES);
   return { kind, file: given, baseDir: path.dirname(abs), text };

@@ -4,8 +4,8 @@
 import {
   type App,
   entrypointName,
-  type HookCmd,
   HOOK_PHASES,
+  type HookCmd,
   irHash,
   type Json,
   networkOut,
@@ -68,7 +68,12 @@ export function buildLaunch(
     secrets,
     mounts: appJson.mounts!,
     network: networkOut(app.network),
-    source: { kind: "local_path", subdir: "src", file_count: bundle.entries.length, tree_hash: bundle.treeHash },
+    source: {
+      kind: "local_path",
+      subdir: "src",
+      file_count: bundle.entries.length,
+      tree_hash: bundle.treeHash,
+    },
     threat_tier: app.threat_tier,
     addons: app.addons.map((a) => a.name),
     hooks: mergedHooks(app) as Json,

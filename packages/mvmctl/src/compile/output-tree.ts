@@ -7,7 +7,10 @@ export type OutputEntry =
   | { path: string; type: "copy"; mode: number; from: string }
   | { path: string; type: "symlink"; target: string };
 
-export function outputTree(files: Record<string, string | Buffer>, bundle: readonly BundleEntry[]): OutputEntry[] {
+export function outputTree(
+  files: Record<string, string | Buffer>,
+  bundle: readonly BundleEntry[],
+): OutputEntry[] {
   const out: OutputEntry[] = Object.entries(files).map(([p, data]) => ({
     path: p,
     type: "file",

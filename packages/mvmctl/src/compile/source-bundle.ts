@@ -58,7 +58,9 @@ export function treeHash(entries: readonly BundleEntry[]): string {
   const h = createHash("sha256");
   const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const e of sorted) {
-    h.update(`${e.type === "file" ? "f" : "l"} ${modeString(e)} ${e.path}\0${e.type === "file" ? e.sha256 : e.target}\n`);
+    h.update(
+      `${e.type === "file" ? "f" : "l"} ${modeString(e)} ${e.path}\0${e.type === "file" ? e.sha256 : e.target}\n`,
+    );
   }
   return h.digest("hex");
 }
@@ -71,9 +73,13 @@ export async function collectSource(opts: BundleOptions): Promise<SourceBundle> 
     if (!st.isDirectory()) throw new Error("not a directory");
     rootReal = await realpath(opts.root);
   } catch {
-    throw new MvmError("E_SOURCE_PATH_NOT_FOUND", `source path ${opts.root} does not exist or is not a directory`, {
-      path: `${opts.irPath}.path`,
-    });
+    throw new MvmError(
+      "E_SOURCE_PATH_NOT_FOUND",
+      `source path ${opts.root} does not exist or is not a directory`,
+      {
+        path: `${opts.irPath}.path`,
+      },
+    );
   }
   const mk = (pats: string[]) => (pats.length ? picomatch(pats, { dot: true }) : () => false);
   const isIncluded = mk(opts.include);
@@ -100,19 +106,32 @@ export async function collectSource(opts: BundleOptions): Promise<SourceBundle> 
       if (st.isSymbolicLink()) {
         const target = await readlink(abs);
         const resolved = path.resolve(path.dirname(abs), target);
-        const inside = resolved === rootReal || resolved.startsWith(rootReal + path.sep) ||
+        const inside =
+          resolved === rootReal ||
+          resolved.startsWith(rootReal + path.sep) ||
           resolved.startsWith(path.resolve(opts.root) + path.sep);
         if (!inside || path.isAbsolute(target)) {
-          diags.push(diagnostic("E_SOURCE_OUT_OF_TREE_SYMLINK", `${opts.irPath}.path`, `${relPath} -> ${target} points outside the source tree`, { location: { file: abs } }));
+          diags.push(
+            diagnostic(
+              "E_SOURCE_OUT_OF_TREE_SYMLINK",
+              `${opts.irPath}.path`,
+              `${relPath} -> ${target} points outside the source tree`,
+              { location: { file: abs } },
+            ),
+          );
           continue;
         }
         entries.push({ path: relPath, type: "symlink", mode: 0o777, size: 0, target, abs });
       } else if (st.isFile()) {
         totalBytes += st.size;
         if (entries.length >= MAX_SOURCE_FILES || totalBytes > MAX_SOURCE_BYTES) {
-          throw new MvmError("E_SOURCE_TOO_LARGE", `the source bundle under ${opts.root} is over ${MAX_SOURCE_FILES} files or ${MAX_SOURCE_BYTES} bytes`, {
-            path: `${opts.irPath}.include`,
-          });
+          throw new MvmError(
+            "E_SOURCE_TOO_LARGE",
+            `the source bundle under ${opts.root} is over ${MAX_SOURCE_FILES} files or ${MAX_SOURCE_BYTES} bytes`,
+            {
+              path: `${opts.irPath}.include`,
+            },
+          );
         }
         const data = await readFile(abs);
         entries.push({

@@ -22,7 +22,10 @@ function dirsOf(entries: readonly OutputEntry[]): string[] {
 /** The archive bytes for an output tree (pure apart from reading copied files). */
 export async function archiveBytes(entries: readonly OutputEntry[]): Promise<Buffer> {
   type Item = { name: string; entry?: OutputEntry };
-  const items: Item[] = [...dirsOf(entries).map((d) => ({ name: `${d}/` })), ...entries.map((e) => ({ name: e.path, entry: e }))];
+  const items: Item[] = [
+    ...dirsOf(entries).map((d) => ({ name: `${d}/` })),
+    ...entries.map((e) => ({ name: e.path, entry: e })),
+  ];
   items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const p = pack();
   const chunks: Buffer[] = [];
@@ -42,7 +45,9 @@ export async function archiveBytes(entries: readonly OutputEntry[]): Promise<Buf
       const data = e.type === "file" ? e.data : await readFile(e.from);
       const mode = e.mode & 0o111 ? 0o755 : 0o644;
       await new Promise<void>((resolve, reject) =>
-        p.entry({ ...common, name: it.name, type: "file", mode, size: data.length }, data, (err) => (err ? reject(err) : resolve())),
+        p.entry({ ...common, name: it.name, type: "file", mode, size: data.length }, data, (err) =>
+          err ? reject(err) : resolve(),
+        ),
       );
     }
   }
@@ -61,7 +66,9 @@ export async function writeArchive(entries: readonly OutputEntry[], out: string)
     await rename(tmp, out);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw new MvmError("E_COMPILE_OUTPUT_FAILED", `cannot write ${out}: ${(e as Error).message}`, { cause: e });
+    throw new MvmError("E_COMPILE_OUTPUT_FAILED", `cannot write ${out}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 

@@ -13,9 +13,13 @@ export async function assertOutTarget(out: string, want: "dir" | "file"): Promis
       throw new MvmError("E_COMPILE_OUTPUT_EXISTS_NOT_DIR", `--out ${out} exists and is not a directory`);
     }
     if (want === "file" && st.isDirectory()) {
-      throw new MvmError("E_COMPILE_OUTPUT_EXISTS_NOT_DIR", `--out ${out} is a directory; an archive path must be a file`, {
-        hint: "choose a path ending in .tgz that is not a directory, or drop the .tgz suffix",
-      });
+      throw new MvmError(
+        "E_COMPILE_OUTPUT_EXISTS_NOT_DIR",
+        `--out ${out} is a directory; an archive path must be a file`,
+        {
+          hint: "choose a path ending in .tgz that is not a directory, or drop the .tgz suffix",
+        },
+      );
     }
   } catch (e) {
     if (e instanceof MvmError) throw e;
@@ -24,7 +28,10 @@ export async function assertOutTarget(out: string, want: "dir" | "file"): Promis
 }
 
 export function tempSibling(out: string, tag: string): string {
-  return path.join(path.dirname(out), `.${path.basename(out)}.${tag}-${process.pid}-${randomBytes(4).toString("hex")}`);
+  return path.join(
+    path.dirname(out),
+    `.${path.basename(out)}.${tag}-${process.pid}-${randomBytes(4).toString("hex")}`,
+  );
 }
 
 export async function writeDirectory(entries: readonly OutputEntry[], out: string): Promise<void> {
@@ -49,7 +56,9 @@ export async function writeDirectory(entries: readonly OutputEntry[], out: strin
     await chmod(tmp, 0o755);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
-    throw new MvmError("E_COMPILE_OUTPUT_FAILED", `cannot write ${out}: ${(e as Error).message}`, { cause: e });
+    throw new MvmError("E_COMPILE_OUTPUT_FAILED", `cannot write ${out}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   let old: string | undefined;
   try {
@@ -64,7 +73,11 @@ export async function writeDirectory(entries: readonly OutputEntry[], out: strin
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     if (old) await rename(old, out).catch(() => {});
-    throw new MvmError("E_COMPILE_OUTPUT_FAILED", `cannot move the staged output into ${out}: ${(e as Error).message}`, { cause: e });
+    throw new MvmError(
+      "E_COMPILE_OUTPUT_FAILED",
+      `cannot move the staged output into ${out}: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   if (old) await rm(old, { recursive: true, force: true });
 }

@@ -25,14 +25,34 @@ function version(cmd: string, args: string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: 5000 }, (err, stdout, stderr) => {
       if (err) return resolve(undefined);
-      resolve(`${stdout}${stderr}`.split("\n").find((l) => l.trim())?.trim());
+      resolve(
+        `${stdout}${stderr}`
+          .split("\n")
+          .find((l) => l.trim())
+          ?.trim(),
+      );
     });
   });
 }
 
-async function tool(name: string, bin: string, versionArgs: string[], required: boolean, hint: string, env: NodeJS.ProcessEnv): Promise<Check> {
+async function tool(
+  name: string,
+  bin: string,
+  versionArgs: string[],
+  required: boolean,
+  hint: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Check> {
   const p = findOnPath(bin, env);
-  if (!p) return { section: "Tools", name, status: required ? "fail" : "warn", detail: `${bin} not found on PATH`, hint, required };
+  if (!p)
+    return {
+      section: "Tools",
+      name,
+      status: required ? "fail" : "warn",
+      detail: `${bin} not found on PATH`,
+      hint,
+      required,
+    };
   const v = versionArgs.length ? await version(p, versionArgs) : undefined;
   return { section: "Tools", name, status: "ok", detail: v ? `${p} (${v})` : p, required };
 }
@@ -47,30 +67,61 @@ export async function runChecks(env: NodeJS.ProcessEnv = process.env, cwd = proc
     const r = await probeKvm({ qemu, cacheDir: join(home, "cache"), fresh: true, timeoutMs: 5000 });
     checks.push(
       r.usable
-        ? { section: "Tools", name: "kvm", status: "ok", detail: "KVM runs guests here: accel kvm", required: false }
+        ? {
+            section: "Tools",
+            name: "kvm",
+            status: "ok",
+            detail: "KVM runs guests here: accel kvm",
+            required: false,
+          }
         : {
             section: "Tools",
             name: "kvm",
             status: "warn",
             detail: `KVM cannot run a guest here (${r.reason ?? "probe failed"}): QEMU will use TCG, boots take seconds`,
-            hint: existsSync("/dev/kvm") ? "enable nested virtualisation / check /dev/kvm permissions" : "load kvm_intel or kvm_amd, or run on a host with virtualisation",
+            hint: existsSync("/dev/kvm")
+              ? "enable nested virtualisation / check /dev/kvm permissions"
+              : "load kvm_intel or kvm_amd, or run on a host with virtualisation",
             required: false,
           },
-      );
+    );
   }
   checks.push(await tool("mmdebstrap", "mmdebstrap", ["--version"], true, apt("mmdebstrap"), env));
   checks.push(await tool("mkfs.ext4", "mkfs.ext4", ["-V"], true, apt("e2fsprogs"), env));
   checks.push(await tool("cpio", "cpio", ["--version"], true, apt("cpio"), env));
-  checks.push(await tool("nix", "nix", ["--version"], false, "optional: the Nix backend builds the compiled flake.nix when nixpkgs is reachable", env));
+  checks.push(
+    await tool(
+      "nix",
+      "nix",
+      ["--version"],
+      false,
+      "optional: the Nix backend builds the compiled flake.nix when nixpkgs is reachable",
+      env,
+    ),
+  );
   const agentBin = join(agentDir(), "build", "mvm-agent");
   if (existsSync(agentBin)) {
-    checks.push({ section: "Tools", name: "agent", status: "ok", detail: `guest agent built at ${agentBin}`, required: false });
+    checks.push({
+      section: "Tools",
+      name: "agent",
+      status: "ok",
+      detail: `guest agent built at ${agentBin}`,
+      required: false,
+    });
   } else {
-    checks.push(await tool("musl-gcc", "musl-gcc", [], true, `${apt("musl-tools")} (builds the guest agent)`, env));
+    checks.push(
+      await tool("musl-gcc", "musl-gcc", [], true, `${apt("musl-tools")} (builds the guest agent)`, env),
+    );
   }
   try {
     const r = resolveTsRunner(cwd, env);
-    checks.push({ section: "Tools", name: "typescript runner", status: "ok", detail: `${r.command} (${r.source})`, required: false });
+    checks.push({
+      section: "Tools",
+      name: "typescript runner",
+      status: "ok",
+      detail: `${r.command} (${r.source})`,
+      required: false,
+    });
   } catch (e) {
     checks.push({
       section: "Tools",
@@ -83,9 +134,22 @@ export async function runChecks(env: NodeJS.ProcessEnv = process.env, cwd = proc
   }
   try {
     const py = resolvePython(env);
-    checks.push({ section: "Tools", name: "python3", status: "ok", detail: `${py.command} (${(await version(py.command, ["--version"])) ?? "?"})`, required: false });
+    checks.push({
+      section: "Tools",
+      name: "python3",
+      status: "ok",
+      detail: `${py.command} (${(await version(py.command, ["--version"])) ?? "?"})`,
+      required: false,
+    });
   } catch {
-    checks.push({ section: "Tools", name: "python3", status: "warn", detail: "python3 not found: record-mode Python scripts cannot run", hint: "install python3 or set MVM_PYTHON", required: false });
+    checks.push({
+      section: "Tools",
+      name: "python3",
+      status: "warn",
+      detail: "python3 not found: record-mode Python scripts cannot run",
+      hint: "install python3 or set MVM_PYTHON",
+      required: false,
+    });
   }
   checks.push(...(await storeChecks(env)));
   return checks;
@@ -100,7 +164,14 @@ async function storeChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
     const mode = st.mode & 0o777;
     out.push(
       mode & 0o077
-        ? { section: "Store", name: "MVM_HOME", status: "warn", detail: `${home} is mode ${mode.toString(8).padStart(4, "0")}; other users can read instance state`, hint: `chmod 700 ${home}`, required: false }
+        ? {
+            section: "Store",
+            name: "MVM_HOME",
+            status: "warn",
+            detail: `${home} is mode ${mode.toString(8).padStart(4, "0")}; other users can read instance state`,
+            hint: `chmod 700 ${home}`,
+            required: false,
+          }
         : { section: "Store", name: "MVM_HOME", status: "ok", detail: `${home} (mode 0700)`, required: true },
     );
     const fs = await statfs(home);
@@ -118,13 +189,39 @@ async function storeChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
       const sm = (await stat(secrets)).mode & 0o777;
       out.push(
         sm === 0o700
-          ? { section: "Security", name: "secret store", status: "ok", detail: `${secrets} (mode 0700)`, required: true }
-          : { section: "Security", name: "secret store", status: "fail", detail: `${secrets} is mode ${sm.toString(8)}`, hint: `chmod 700 ${secrets}`, required: true },
+          ? {
+              section: "Security",
+              name: "secret store",
+              status: "ok",
+              detail: `${secrets} (mode 0700)`,
+              required: true,
+            }
+          : {
+              section: "Security",
+              name: "secret store",
+              status: "fail",
+              detail: `${secrets} is mode ${sm.toString(8)}`,
+              hint: `chmod 700 ${secrets}`,
+              required: true,
+            },
       );
     }
   } catch (e) {
-    out.push({ section: "Store", name: "MVM_HOME", status: "fail", detail: `${home} is not usable: ${(e as Error).message}`, hint: "set MVM_HOME to a writable directory", required: true });
+    out.push({
+      section: "Store",
+      name: "MVM_HOME",
+      status: "fail",
+      detail: `${home} is not usable: ${(e as Error).message}`,
+      hint: "set MVM_HOME to a writable directory",
+      required: true,
+    });
   }
-  out.push({ section: "Security", name: "network default", status: "ok", detail: 'guests have no NIC unless the workload declares a network mode other than "none"', required: false });
+  out.push({
+    section: "Security",
+    name: "network default",
+    status: "ok",
+    detail: 'guests have no NIC unless the workload declares a network mode other than "none"',
+    required: false,
+  });
   return out;
 }

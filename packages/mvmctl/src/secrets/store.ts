@@ -29,8 +29,12 @@ async function ensureDir(home: string): Promise<string> {
 
 export async function putSecret(home: string, name: string, value: Buffer): Promise<void> {
   checkName(name);
-  if (value.length === 0) throw new MvmError("E_SECRET_EMPTY", `no value given for secret ${name}`, { hint: "pipe the value on stdin: printf %s \"$TOKEN\" | mvmctl secret put NAME" });
-  if (value.length > MAX_SECRET_BYTES) throw new MvmError("E_SECRET_TOO_LARGE", `the value for ${name} is over ${MAX_SECRET_BYTES} bytes`);
+  if (value.length === 0)
+    throw new MvmError("E_SECRET_EMPTY", `no value given for secret ${name}`, {
+      hint: 'pipe the value on stdin: printf %s "$TOKEN" | mvmctl secret put NAME',
+    });
+  if (value.length > MAX_SECRET_BYTES)
+    throw new MvmError("E_SECRET_TOO_LARGE", `the value for ${name} is over ${MAX_SECRET_BYTES} bytes`);
   const dir = await ensureDir(home);
   const tmp = join(dir, `.${name}.tmp-${randomBytes(4).toString("hex")}`);
   await writeFile(tmp, value, { mode: 0o600 });
@@ -63,7 +67,9 @@ export async function removeSecret(home: string, name: string): Promise<void> {
   try {
     await stat(join(secretsDir(home), name));
   } catch {
-    throw new MvmError("E_SECRET_NOT_FOUND", `no secret named ${name}`, { hint: "mvmctl secret ls lists the stored names" });
+    throw new MvmError("E_SECRET_NOT_FOUND", `no secret named ${name}`, {
+      hint: "mvmctl secret ls lists the stored names",
+    });
   }
   await rm(join(secretsDir(home), name));
 }
@@ -74,6 +80,8 @@ export async function readSecret(home: string, name: string): Promise<Buffer> {
   try {
     return await readFile(join(secretsDir(home), name));
   } catch {
-    throw new MvmError("E_SECRET_NOT_FOUND", `no secret named ${name}`, { hint: `store it: mvmctl secret put ${name}` });
+    throw new MvmError("E_SECRET_NOT_FOUND", `no secret named ${name}`, {
+      hint: `store it: mvmctl secret put ${name}`,
+    });
   }
 }

@@ -3,7 +3,18 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmod, lstat, mkdir, readdir, readFile, readlink, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { MVMCTL, runCli, tempDir } from "../helpers/cli.js";
@@ -18,9 +29,18 @@ const IR = {
       image: { kind: "nix_packages", packages: ["python312"] },
       env: {
         MODE: { kind: "literal", value: "prod" },
-        API_KEY: { kind: "secret_ref", ref: { name: "api-key", mount: { kind: "env", var: "API_KEY" }, allowed_hosts: ["api.example.com"] } },
+        API_KEY: {
+          kind: "secret_ref",
+          ref: {
+            name: "api-key",
+            mount: { kind: "env", var: "API_KEY" },
+            allowed_hosts: ["api.example.com"],
+          },
+        },
       },
-      entrypoints: [{ kind: "function", language: "python", module: "app", function: "greet", primary: true }],
+      entrypoints: [
+        { kind: "function", language: "python", module: "app", function: "greet", primary: true },
+      ],
       hooks: { before_start: [{ kind: "shell", line: "echo hi" }] },
     },
   ],
@@ -31,7 +51,10 @@ async function project(ir: unknown = IR): Promise<string> {
   await mkdir(path.join(dir, "proj/pkg"), { recursive: true });
   await mkdir(path.join(dir, "proj/secret"), { recursive: true });
   await mkdir(path.join(dir, "proj/.git"), { recursive: true });
-  await writeFile(path.join(dir, "proj/app.py"), "def greet(name, *, loud=False):\n    return f'hello {name}'\n");
+  await writeFile(
+    path.join(dir, "proj/app.py"),
+    "def greet(name, *, loud=False):\n    return f'hello {name}'\n",
+  );
   await writeFile(path.join(dir, "proj/pkg/tool.sh"), "#!/bin/sh\necho tool\n");
   await chmod(path.join(dir, "proj/pkg/tool.sh"), 0o700);
   await writeFile(path.join(dir, "proj/secret/key.txt"), "not for the bundle");
@@ -46,7 +69,9 @@ async function listTree(root: string, rel = ""): Promise<string[]> {
   for (const name of (await readdir(path.join(root, rel))).sort()) {
     const p = rel ? `${rel}/${name}` : name;
     const st = await lstat(path.join(root, p));
-    out.push(`${st.isSymbolicLink() ? "l" : st.isDirectory() ? "d" : "f"} ${(st.mode & 0o777).toString(8)} ${p}`);
+    out.push(
+      `${st.isSymbolicLink() ? "l" : st.isDirectory() ? "d" : "f"} ${(st.mode & 0o777).toString(8)} ${p}`,
+    );
     if (st.isDirectory()) out.push(...(await listTree(root, p)));
   }
   return out;
@@ -89,7 +114,10 @@ describe("compile --from-ir", () => {
     // ir_hash in launch.json is of the workload with secret refs removed.
     const noSecret = structuredClone(IR) as typeof IR;
     delete (noSecret.apps[0]!.env as Record<string, unknown>).API_KEY;
-    const r2 = await runCli(["compile", "-", "--out", "out2", "--json"], { cwd: path.join(dir, "proj"), input: JSON.stringify(noSecret) });
+    const r2 = await runCli(["compile", "-", "--out", "out2", "--json"], {
+      cwd: path.join(dir, "proj"),
+      input: JSON.stringify(noSecret),
+    });
     assert.equal(r2.code, 0, r2.stderr);
     assert.equal(JSON.parse(r2.stdout).ir_hash, launch.ir_hash);
   });
@@ -99,7 +127,10 @@ describe("compile --from-ir", () => {
     const r = await runCli(["compile", "proj/workload.json", "--out", "out"], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     const launch = JSON.parse(await readFile(path.join(dir, "out/launch.json"), "utf8"));
-    const sha = async (p: string) => createHash("sha256").update(await readFile(path.join(dir, "proj", p))).digest("hex");
+    const sha = async (p: string) =>
+      createHash("sha256")
+        .update(await readFile(path.join(dir, "proj", p)))
+        .digest("hex");
     const lines = [
       `l 0120 alias.py\0app.py\n`,
       `f 0644 app.py\0${await sha("app.py")}\n`,
@@ -117,8 +148,17 @@ describe("compile --from-ir", () => {
     const b = await runCli(["compile", "--from-ir", "proj/workload.json", "--out", "b.tar.gz"], { cwd: dir });
     assert.equal(b.code, 0, b.stderr);
     // Through a shell so that the CLI really runs under another umask.
-    execFileSync("sh", ["-c", `umask 077 && "${process.execPath}" "${MVMCTL}" compile --from-ir proj/workload.json --out c.tgz -q`], { cwd: dir });
-    const [ba, bb, bc] = await Promise.all(["a.tgz", "b.tar.gz", "c.tgz"].map((f) => readFile(path.join(dir, f))));
+    execFileSync(
+      "sh",
+      [
+        "-c",
+        `umask 077 && "${process.execPath}" "${MVMCTL}" compile --from-ir proj/workload.json --out c.tgz -q`,
+      ],
+      { cwd: dir },
+    );
+    const [ba, bb, bc] = await Promise.all(
+      ["a.tgz", "b.tar.gz", "c.tgz"].map((f) => readFile(path.join(dir, f))),
+    );
     assert.ok(ba!.equals(bb!), "mtime change must not change the archive");
     assert.ok(ba!.equals(bc!), "umask must not change the archive");
     // gzip header: mtime 0, no FNAME flag.
@@ -172,17 +212,29 @@ describe("compile --from-ir", () => {
   it("reports every problem as JSON with --json", async () => {
     const dir = await project();
     const bad = structuredClone(IR) as { apps: Record<string, unknown>[] };
-    bad.apps[0]!.network = { mode: "none", ports: [{ mapping_id: "web", host: 8080, guest: 80 }], egress: { allowlist: [{ host: "*", port: 443 }] } };
+    bad.apps[0]!.network = {
+      mode: "none",
+      ports: [{ mapping_id: "web", host: 8080, guest: 80 }],
+      egress: { allowlist: [{ host: "*", port: 443 }] },
+    };
     bad.apps[0]!.bogus = true;
-    const r = await runCli(["compile", "-", "--out", "out", "--json"], { cwd: dir, input: JSON.stringify(bad) });
+    const r = await runCli(["compile", "-", "--out", "out", "--json"], {
+      cwd: dir,
+      input: JSON.stringify(bad),
+    });
     assert.equal(r.code, 1);
     const body = JSON.parse(r.stdout);
     assert.equal(body.ok, false);
     const codes = body.error.diagnostics.map((d: { code: string; path: string }) => `${d.code} ${d.path}`);
     assert.deepEqual(codes, ["E_UNKNOWN_FIELD .apps[0].bogus"]);
     delete bad.apps[0]!.bogus;
-    const r2 = await runCli(["compile", "-", "--out", "out", "--json"], { cwd: dir, input: JSON.stringify(bad) });
-    const codes2 = JSON.parse(r2.stdout).error.diagnostics.map((d: { code: string; path: string }) => `${d.code} ${d.path}`);
+    const r2 = await runCli(["compile", "-", "--out", "out", "--json"], {
+      cwd: dir,
+      input: JSON.stringify(bad),
+    });
+    const codes2 = JSON.parse(r2.stdout).error.diagnostics.map(
+      (d: { code: string; path: string }) => `${d.code} ${d.path}`,
+    );
     assert.deepEqual(codes2.sort(), [
       "E_NETWORK_PORTS_WITH_NONE .apps[0].network.egress",
       "E_NETWORK_PORTS_WITH_NONE .apps[0].network.ports",
@@ -201,7 +253,15 @@ describe("compile --from-ir", () => {
   it("checks function entrypoints against the bundled source", async () => {
     const dir = await project({
       ...IR,
-      apps: [{ ...IR.apps[0]!, entrypoints: [{ kind: "function", language: "python", module: "app", function: "missing", primary: true }, { kind: "function", language: "python", module: "nope", function: "f" }] }],
+      apps: [
+        {
+          ...IR.apps[0]!,
+          entrypoints: [
+            { kind: "function", language: "python", module: "app", function: "missing", primary: true },
+            { kind: "function", language: "python", module: "nope", function: "f" },
+          ],
+        },
+      ],
     });
     const r = await runCli(["compile", "proj/workload.json", "--out", "out"], { cwd: dir });
     assert.equal(r.code, 1);
@@ -211,7 +271,10 @@ describe("compile --from-ir", () => {
 
   it("emits a flake.nix that parses offline and reads launch.json", async () => {
     const dir = await project();
-    const r = await runCli(["compile", "proj/workload.json", "--out", "out"], { cwd: dir, env: { MVM_FLAKE_URL: "path:/opt/mvm" } });
+    const r = await runCli(["compile", "proj/workload.json", "--out", "out"], {
+      cwd: dir,
+      env: { MVM_FLAKE_URL: "path:/opt/mvm" },
+    });
     assert.equal(r.code, 0, r.stderr);
     const flake = await readFile(path.join(dir, "out/flake.nix"), "utf8");
     assert.match(flake, /^# Generated by mvmctl compile\. Do not edit/);

@@ -10,7 +10,9 @@ import { REPO_ROOT, runCli, tempDir } from "../helpers/cli.js";
 
 const SCRIPTS = path.join(path.dirname(fileURLToPath(import.meta.url)), "record-scripts");
 
-async function compileScript(file: string): Promise<{ ir: Record<string, any>; stderr: string; ran: boolean }> {
+async function compileScript(
+  file: string,
+): Promise<{ ir: Record<string, any>; stderr: string; ran: boolean }> {
   const dir = await tempDir();
   const marker = path.join(dir, "marker");
   const r = await runCli(["compile", path.join(SCRIPTS, file), "--out", path.join(dir, "out")], {
@@ -18,17 +20,25 @@ async function compileScript(file: string): Promise<{ ir: Record<string, any>; s
     env: { MVM_TEST_MARKER: marker, PYTHONPATH: path.join(REPO_ROOT, "python"), MVM_TSX: "" },
   });
   assert.equal(r.code, 0, r.stderr);
-  return { ir: JSON.parse(readFileSync(path.join(dir, "out/workload.json"), "utf8")), stderr: r.stderr, ran: existsSync(marker) };
+  return {
+    ir: JSON.parse(readFileSync(path.join(dir, "out/workload.json"), "utf8")),
+    stderr: r.stderr,
+    ran: existsSync(marker),
+  };
 }
 
 function expectEtl(ir: Record<string, any>, id: string): void {
   assert.equal(ir.id, id);
   const app = ir.apps[0];
-  assert.deepEqual(app.entrypoints, [{ kind: "command", command: ["python3", "run.py"], working_dir: "/app", env: { LOG: "1" } }]);
+  assert.deepEqual(app.entrypoints, [
+    { kind: "command", command: ["python3", "run.py"], working_dir: "/app", env: { LOG: "1" } },
+  ]);
   assert.deepEqual(app.hooks, { before_start: [{ kind: "argv", argv: ["python3", "setup.py"] }] });
   assert.deepEqual(app.image, { kind: "nix_packages", packages: ["python312"] });
   assert.deepEqual(app.env, { MODEL: { kind: "literal", value: "/data/m.pt" } });
-  assert.deepEqual(app.files, [{ path: "/app/cfg.json", bytes_b64: Buffer.from('{"a":1}').toString("base64") }]);
+  assert.deepEqual(app.files, [
+    { path: "/app/cfg.json", bytes_b64: Buffer.from('{"a":1}').toString("base64") },
+  ]);
   assert.deepEqual(app.source.include, ["*.py"]);
   assert.deepEqual(ir.extensions, { recording: { tags: { job: "nightly" }, ttl_seconds: 1800 } });
 }

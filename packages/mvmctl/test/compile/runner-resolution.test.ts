@@ -24,7 +24,11 @@ async function fixture(present: string[]): Promise<{ cwd: string; bin: string; e
     if (p.startsWith("path:")) await standIn(path.join(bin, p.slice(5)));
     if (p === "pinned") await standIn(path.join(cwd, "my-tsx"));
   }
-  return { cwd, bin, env: { PATH: bin, ...(present.includes("pinned") ? { MVM_TSX: path.join(cwd, "my-tsx") } : {}) } };
+  return {
+    cwd,
+    bin,
+    env: { PATH: bin, ...(present.includes("pinned") ? { MVM_TSX: path.join(cwd, "my-tsx") } : {}) },
+  };
 }
 
 const ALL = ["pinned", "local:tsx", "local:bun", "local:deno", "path:tsx", "path:bun", "path:deno"];
@@ -45,24 +49,41 @@ describe("TypeScript runner resolution order", () => {
       const r = resolveTsRunner(cwd, env);
       assert.equal(r.source, source);
       assert.deepEqual(r.args, args);
-      assert.match(r.command, new RegExp(`${winner.replace(/^(local|path):/, "")}$`.replace("pinned", "my-tsx")));
+      assert.match(
+        r.command,
+        new RegExp(`${winner.replace(/^(local|path):/, "")}$`.replace("pinned", "my-tsx")),
+      );
     });
   });
 
   it("fails with the install hint when nothing resolves", async () => {
     const { cwd, env } = await fixture([]);
-    assert.throws(() => resolveTsRunner(cwd, env), (e: Error & { code?: string; hint?: string }) => {
-      assert.equal(e.code, "E_TS_RUNNER_NOT_FOUND");
-      for (const s of ["npm install -g tsx", "pnpm add -g tsx", "yarn global add tsx", "brew install tsx", "bun", "deno", "MVM_TSX=<path>"]) {
-        assert.ok(e.hint!.includes(s), `hint mentions ${s}`);
-      }
-      return true;
-    });
+    assert.throws(
+      () => resolveTsRunner(cwd, env),
+      (e: Error & { code?: string; hint?: string }) => {
+        assert.equal(e.code, "E_TS_RUNNER_NOT_FOUND");
+        for (const s of [
+          "npm install -g tsx",
+          "pnpm add -g tsx",
+          "yarn global add tsx",
+          "brew install tsx",
+          "bun",
+          "deno",
+          "MVM_TSX=<path>",
+        ]) {
+          assert.ok(e.hint!.includes(s), `hint mentions ${s}`);
+        }
+        return true;
+      },
+    );
   });
 
   it("rejects an MVM_TSX that is not executable", async () => {
     const { cwd } = await fixture(["local:tsx"]);
-    assert.throws(() => resolveTsRunner(cwd, { PATH: "", MVM_TSX: path.join(cwd, "nope") }), /MVM_TSX=.*not an executable/);
+    assert.throws(
+      () => resolveTsRunner(cwd, { PATH: "", MVM_TSX: path.join(cwd, "nope") }),
+      /MVM_TSX=.*not an executable/,
+    );
   });
 
   it("resolves Python from MVM_PYTHON, then python3 on PATH", async () => {
@@ -111,7 +132,10 @@ REC
   it("fails with the install hint when no runner resolves", async () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, "job.ts"), script);
-    const r = await runCli(["compile", "job.ts", "--out", "out"], { cwd: dir, env: { PATH: path.dirname(process.execPath), MVM_TSX: "" } });
+    const r = await runCli(["compile", "job.ts", "--out", "out"], {
+      cwd: dir,
+      env: { PATH: path.dirname(process.execPath), MVM_TSX: "" },
+    });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /E_TS_RUNNER_NOT_FOUND/);
     assert.match(r.stderr, /npm install -g tsx/);
@@ -121,7 +145,10 @@ REC
     const dir = await tempDir();
     await writeFile(path.join(dir, "job.ts"), script);
     const runner = await standIn(path.join(dir, "fake-tsx"), "#!/bin/sh\nsleep 30\n");
-    const r = await runCli(["compile", "job.ts", "--out", "out"], { cwd: dir, env: { MVM_TSX: runner, MVM_RECORD_TIMEOUT_MS: "500" } });
+    const r = await runCli(["compile", "job.ts", "--out", "out"], {
+      cwd: dir,
+      env: { MVM_TSX: runner, MVM_RECORD_TIMEOUT_MS: "500" },
+    });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /E_RECORD_TIMEOUT/);
   });

@@ -46,28 +46,36 @@ export function resolveTsRunner(cwd: string, env: NodeJS.ProcessEnv = process.en
   const pinned = env.MVM_TSX?.trim();
   if (pinned) {
     if (!isExecutable(pinned)) {
-      throw new MvmError("E_TS_RUNNER_NOT_FOUND", `MVM_TSX=${pinned} is not an executable file`, { hint: TS_RUNNER_HINT });
+      throw new MvmError("E_TS_RUNNER_NOT_FOUND", `MVM_TSX=${pinned} is not an executable file`, {
+        hint: TS_RUNNER_HINT,
+      });
     }
     return { command: pinned, args: argsFor(pinned), source: "MVM_TSX" };
   }
   for (const name of ["tsx", "bun", "deno"]) {
     const local = path.join(cwd, "node_modules", ".bin", name);
-    if (isExecutable(local)) return { command: local, args: argsFor(local), source: `./node_modules/.bin/${name}` };
+    if (isExecutable(local))
+      return { command: local, args: argsFor(local), source: `./node_modules/.bin/${name}` };
   }
   for (const name of ["tsx", "bun", "deno"]) {
     const found = findOnPath(name, env);
     if (found) return { command: found, args: argsFor(found), source: `${name} on PATH` };
   }
-  throw new MvmError("E_TS_RUNNER_NOT_FOUND", "no TypeScript runner found (looked at MVM_TSX, ./node_modules/.bin/{tsx,bun,deno}, tsx/bun/deno on PATH)", {
-    hint: TS_RUNNER_HINT,
-  });
+  throw new MvmError(
+    "E_TS_RUNNER_NOT_FOUND",
+    "no TypeScript runner found (looked at MVM_TSX, ./node_modules/.bin/{tsx,bun,deno}, tsx/bun/deno on PATH)",
+    {
+      hint: TS_RUNNER_HINT,
+    },
+  );
 }
 
 export function resolvePython(env: NodeJS.ProcessEnv = process.env): ResolvedRunner {
   const pinned = env.MVM_PYTHON?.trim();
   if (pinned) {
     const p = path.isAbsolute(pinned) ? pinned : findOnPath(pinned, env);
-    if (!p || !isExecutable(p)) throw new MvmError("E_PYTHON_NOT_FOUND", `MVM_PYTHON=${pinned} is not an executable`);
+    if (!p || !isExecutable(p))
+      throw new MvmError("E_PYTHON_NOT_FOUND", `MVM_PYTHON=${pinned} is not an executable`);
     return { command: p, args: [], source: "MVM_PYTHON" };
   }
   const found = findOnPath("python3", env);

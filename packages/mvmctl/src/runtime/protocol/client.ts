@@ -330,7 +330,7 @@ export class AgentClient {
     const input =
       stdin === undefined ? undefined : typeof stdin === "string" ? Buffer.from(stdin, "utf8") : stdin;
     const first = input?.subarray(0, STDIN_CHUNK_BYTES);
-    if (first && first.length) args.stdin_b64 = first.toString("base64");
+    if (first?.length) args.stdin_b64 = first.toString("base64");
     const streamRest = input !== undefined && input.length > STDIN_CHUNK_BYTES;
     if (streamRest) args.stdin_stream = true;
     const stdout: Buffer[] = [];

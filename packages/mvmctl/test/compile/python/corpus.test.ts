@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { CORPUS, runPython, staticCompile } from "./helpers.js";
 
-const cases = readdirSync(CORPUS).filter((d) => existsSync(join(CORPUS, d, "app.py"))).sort();
+const cases = readdirSync(CORPUS)
+  .filter((d) => existsSync(join(CORPUS, d, "app.py")))
+  .sort();
 
 test("the Python corpus has at least 25 cases", () => {
   assert.ok(cases.length >= 25, `only ${cases.length} cases`);

@@ -24,7 +24,10 @@ export async function staticCompile(text: string, file = "app.py"): Promise<Stat
   return v.workload ? { canonical: workloadCanonicalJson(v.workload), diagnostics } : { diagnostics };
 }
 
-export function runPython(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}) {
+export function runPython(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; input?: string } = {},
+) {
   const r = spawnSync("python3", args, {
     cwd: opts.cwd ?? REPO,
     env: { ...process.env, PYTHONPATH: SDK_PATH, PYTHONDONTWRITEBYTECODE: "1", ...opts.env },
@@ -36,5 +39,7 @@ export function runPython(args: string[], opts: { cwd?: string; env?: Record<str
 
 /** Errors only, as "CODE line:col". */
 export function errorsAt(ds: Diagnostic[]): string[] {
-  return ds.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.location?.line}:${d.location?.column}`);
+  return ds
+    .filter((d) => d.severity === "error")
+    .map((d) => `${d.code} ${d.location?.line}:${d.location?.column}`);
 }

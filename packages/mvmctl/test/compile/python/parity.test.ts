@@ -2,20 +2,28 @@
 // messages; both read the same signature table.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { HELPERS, APP_SIGNATURE, WORKLOAD_SIGNATURE } from "../../../src/compile/frontends/python/helpers.js";
+import { APP_SIGNATURE, HELPERS, WORKLOAD_SIGNATURE } from "../../../src/compile/frontends/python/helpers.js";
 import { MVM_EXPORTS } from "../../../src/compile/frontends/python/imports.js";
 import { extractPython } from "../../../src/compile/frontends/python/index.js";
 import { runPython } from "./helpers.js";
 
 test("signature tables of the compiler and the SDK are equal", () => {
-  const p = runPython(["-c", "import json, mvm\nfrom mvm._signatures import SIGNATURES\nprint(json.dumps({'sigs': SIGNATURES, 'all': mvm.__all__}))"]);
+  const p = runPython([
+    "-c",
+    "import json, mvm\nfrom mvm._signatures import SIGNATURES\nprint(json.dumps({'sigs': SIGNATURES, 'all': mvm.__all__}))",
+  ]);
   assert.equal(p.status, 0, p.stderr);
   const py = JSON.parse(p.stdout) as { sigs: Record<string, [string[], string[], string[]]>; all: string[] };
   const ts: Record<string, [string[], string[], string[]]> = {
     app: [[...APP_SIGNATURE.positional], [...APP_SIGNATURE.keywordOnly], [...APP_SIGNATURE.required]],
-    workload: [[...WORKLOAD_SIGNATURE.positional], [...WORKLOAD_SIGNATURE.keywordOnly], [...WORKLOAD_SIGNATURE.required]],
+    workload: [
+      [...WORKLOAD_SIGNATURE.positional],
+      [...WORKLOAD_SIGNATURE.keywordOnly],
+      [...WORKLOAD_SIGNATURE.required],
+    ],
   };
-  for (const [name, h] of Object.entries(HELPERS)) ts[name] = [[...h.sig.positional], [...h.sig.keywordOnly], [...h.sig.required]];
+  for (const [name, h] of Object.entries(HELPERS))
+    ts[name] = [[...h.sig.positional], [...h.sig.keywordOnly], [...h.sig.required]];
   assert.deepEqual(py.sigs, ts);
   // Every SDK export is known to the import resolver (for `from mvm import *`); Sandbox comes later.
   for (const name of py.all) assert.ok((MVM_EXPORTS as readonly string[]).includes(name), name);
@@ -46,7 +54,10 @@ const CASES: Array<[string, string]> = [
 
 for (const [code, expr] of CASES) {
   test(`same code and message statically and at call time: ${expr}`, async () => {
-    const r = await extractPython(`import mvm\n@mvm.app(image=mvm.python_image(), name=${expr})\ndef f(): pass\n`, "app.py");
+    const r = await extractPython(
+      `import mvm\n@mvm.app(image=mvm.python_image(), name=${expr})\ndef f(): pass\n`,
+      "app.py",
+    );
     const errors = r.diagnostics.filter((d) => d.severity === "error");
     const first = errors[0];
     assert.ok(first, JSON.stringify(r.diagnostics));

@@ -54,7 +54,10 @@ test("a declaration with an error whose module would create files: error reporte
   try {
     const src = sideEffectSource(dir, 'name=touch("x"), image=mvm.python_image(python=open("/tmp/x"))');
     const r = await extractPython(src, "app.py");
-    assert.deepEqual(errorsAt(r.diagnostics).map((e) => e.split(" ")[0]), ["E_UNKNOWN_HELPER", "E_UNKNOWN_HELPER"]);
+    assert.deepEqual(
+      errorsAt(r.diagnostics).map((e) => e.split(" ")[0]),
+      ["E_UNKNOWN_HELPER", "E_UNKNOWN_HELPER"],
+    );
     assert.equal(r.value, undefined);
     assert.ok(!existsSync(join(dir, "top-level")));
     assert.ok(!existsSync(join(dir, "in-default-arg")));

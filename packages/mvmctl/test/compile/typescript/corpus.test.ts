@@ -15,18 +15,27 @@ import { extractTypeScript } from "../../../src/compile/frontends/typescript/ind
 const run = promisify(execFile);
 const CORPUS = resolve(import.meta.dirname, "../corpus");
 const ACCEPT = process.env.MVM_ACCEPT === "1";
-const cases = readdirSync(CORPUS).filter((c) => existsSync(join(CORPUS, c, "app.ts"))).sort();
+const cases = readdirSync(CORPUS)
+  .filter((c) => existsSync(join(CORPUS, c, "app.ts")))
+  .sort();
 
 async function staticIr(file: string): Promise<string> {
   const r = await extractTypeScript(readFileSync(file, "utf8"), file);
-  assert.deepEqual(r.diagnostics.filter((d) => d.severity === "error"), [], `static extraction of ${file}`);
+  assert.deepEqual(
+    r.diagnostics.filter((d) => d.severity === "error"),
+    [],
+    `static extraction of ${file}`,
+  );
   const v = validateWorkload(r.value, r.locate);
   assert.ok(v.workload, `validation of ${file}: ${JSON.stringify(v.diagnostics)}`);
   return workloadCanonicalJson(v.workload);
 }
 
 async function inProcessIr(file: string): Promise<string> {
-  const { stdout } = await run(process.execPath, ["--import", "tsx", file], { cwd: resolve(CORPUS, "../../../../.."), env: { ...process.env, MVM_IN_GUEST: "" } });
+  const { stdout } = await run(process.execPath, ["--import", "tsx", file], {
+    cwd: resolve(CORPUS, "../../../../.."),
+    env: { ...process.env, MVM_IN_GUEST: "" },
+  });
   return stdout;
 }
 
@@ -44,11 +53,19 @@ for (const c of cases) {
     const python = join(CORPUS, c, "expected.ir.json");
     const tsOnly = join(CORPUS, c, "expected.ts.ir.json");
     if (existsSync(python)) {
-      assert.equal(nodeLanguage(fromStatic), nodeLanguage(readFileSync(python, "utf8").trimEnd()), "differs from the Python declaration's IR");
+      assert.equal(
+        nodeLanguage(fromStatic),
+        nodeLanguage(readFileSync(python, "utf8").trimEnd()),
+        "differs from the Python declaration's IR",
+      );
     }
     if (ACCEPT) writeFileSync(tsOnly, fromStatic);
     if (existsSync(tsOnly) || !existsSync(python)) {
-      assert.equal(fromStatic, readFileSync(tsOnly, "utf8"), "differs from expected.ts.ir.json (MVM_ACCEPT=1 rewrites it)");
+      assert.equal(
+        fromStatic,
+        readFileSync(tsOnly, "utf8"),
+        "differs from expected.ts.ir.json (MVM_ACCEPT=1 rewrites it)",
+      );
     }
   });
 }

@@ -33,13 +33,31 @@ test("function declarations: defaults, optionals and rest", () => {
 });
 
 test("consts bound to arrows and function expressions (this: is not a parameter)", () => {
-  assert.deepEqual(sig("arrow")?.params?.map((p) => [p.name, p.required]), [["name", true], ["opts", false]]);
-  assert.deepEqual(sig("fexpr")?.params?.map((p) => p.name), ["q"]);
+  assert.deepEqual(
+    sig("arrow")?.params?.map((p) => [p.name, p.required]),
+    [
+      ["name", true],
+      ["opts", false],
+    ],
+  );
+  assert.deepEqual(
+    sig("fexpr")?.params?.map((p) => p.name),
+    ["q"],
+  );
 });
 
 test("app({...})(fn): the wrapped function's parameters", () => {
-  assert.deepEqual(sig("greet")?.params?.map((p) => [p.name, p.required]), [["name", true], ["times", false]]);
-  assert.deepEqual(sig("wrapped")?.params?.map((p) => p.name), ["v"]);
+  assert.deepEqual(
+    sig("greet")?.params?.map((p) => [p.name, p.required]),
+    [
+      ["name", true],
+      ["times", false],
+    ],
+  );
+  assert.deepEqual(
+    sig("wrapped")?.params?.map((p) => p.name),
+    ["v"],
+  );
 });
 
 test("found but unknown -> params null; absent -> undefined", () => {

@@ -44,7 +44,12 @@ export function bindArguments(
   for (const arg of args?.namedChildren ?? []) {
     if (!arg || arg.type === "comment") continue;
     if (arg.type === "list_splat" || arg.type === "dictionary_splat") {
-      ctx.error("E_NON_LITERAL", arg, `mvm.${helper}(): * and ** arguments cannot be read statically`, "write each keyword out literally");
+      ctx.error(
+        "E_NON_LITERAL",
+        arg,
+        `mvm.${helper}(): * and ** arguments cannot be read statically`,
+        "write each keyword out literally",
+      );
       ok = false;
       continue;
     }
@@ -78,7 +83,9 @@ export function bindArguments(
         "E_BAD_KWARG",
         arg,
         `mvm.${helper}() takes ${sig.positional.length} positional argument${sig.positional.length === 1 ? "" : "s"}, got ${positionalCount}`,
-        sig.keywordOnly.length ? `pass the others by keyword: ${sig.keywordOnly.map((k) => `${k}=`).join(", ")}` : "remove the extra argument",
+        sig.keywordOnly.length
+          ? `pass the others by keyword: ${sig.keywordOnly.map((k) => `${k}=`).join(", ")}`
+          : "remove the extra argument",
       );
       ok = false;
       evaluate(ctx, arg, evalCall);

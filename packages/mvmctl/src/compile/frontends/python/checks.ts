@@ -5,6 +5,7 @@ import type { Context } from "./context.js";
 import { describe, type PyVal } from "./literals.js";
 
 export type HelperVal = Extract<PyVal, { t: "helper" }>;
+
 import type { Origins } from "./origins.js";
 
 export class Checks {
@@ -14,7 +15,12 @@ export class Checks {
   ) {}
 
   bad(helper: string, what: string, expected: string, v: PyVal, hint?: string): undefined {
-    this.ctx.error("E_BAD_KWARG", v.node, `mvm.${helper}(): ${what} must be ${expected}, got ${describe(v)}`, hint);
+    this.ctx.error(
+      "E_BAD_KWARG",
+      v.node,
+      `mvm.${helper}(): ${what} must be ${expected}, got ${describe(v)}`,
+      hint,
+    );
     return undefined;
   }
 
@@ -84,7 +90,13 @@ export class Checks {
   }
 
   /** The IR of a helper result of one of `kinds` (e.g. "source"). */
-  helper(helper: string, what: string, v: PyVal | undefined, kinds: readonly string[], expected: string): HelperVal | undefined {
+  helper(
+    helper: string,
+    what: string,
+    v: PyVal | undefined,
+    kinds: readonly string[],
+    expected: string,
+  ): HelperVal | undefined {
     if (!v) return undefined;
     if (v.t === "helper" && kinds.includes(v.kind)) return v;
     return this.bad(helper, what, expected, v);

@@ -5,7 +5,14 @@ import { basename, extname } from "node:path";
 import { SCHEMA_VERSION } from "@mvm/ir";
 import { type BoundArgs, bindArguments } from "./arguments.js";
 import { Checks } from "./checks.js";
-import { APP_SIGNATURE, callHelper, type HelperEnv, hookList, type SecretData, WORKLOAD_SIGNATURE } from "./helpers.js";
+import {
+  APP_SIGNATURE,
+  callHelper,
+  type HelperEnv,
+  hookList,
+  type SecretData,
+  WORKLOAD_SIGNATURE,
+} from "./helpers.js";
 import { isSandboxCreate, resolveMvmName } from "./imports.js";
 import type { PyVal } from "./literals.js";
 import type { Node } from "./parser.js";
@@ -54,7 +61,12 @@ export function findSites(env: HelperEnv, root: Node): Sites {
         sites.hasDeclaration = true;
         accepted.add(expr.id);
         if (def?.type !== "function_definition") {
-          env.ctx.error("E_NON_LITERAL", dec, "@mvm.app(...) must decorate a function", "put the decorator on a module-level def");
+          env.ctx.error(
+            "E_NON_LITERAL",
+            dec,
+            "@mvm.app(...) must decorate a function",
+            "put the decorator on a module-level def",
+          );
           continue;
         }
         sites.apps.push({ call: expr, fn: def });
@@ -80,7 +92,9 @@ export function findSites(env: HelperEnv, root: Node): Sites {
             "E_NON_LITERAL",
             n,
             `mvm.${name}(...) is only read as ${name === "app" ? "a decorator of a module-level def" : "a module-level statement"}`,
-            name === "app" ? "write @mvm.app(...) directly above a module-level def" : 'call mvm.workload(id="...") at the top level of the module',
+            name === "app"
+              ? "write @mvm.app(...) directly above a module-level def"
+              : 'call mvm.workload(id="...") at the top level of the module',
           );
         }
         if (isSandboxCreate(callee, env.bindings)) sites.hasSandboxCreate = true;
@@ -131,7 +145,15 @@ export function buildWorkload(env: HelperEnv, site: AppSite, workload: Node | un
   rows.push(["source", source, sourceVal?.node ?? site.call]);
 
   const imageVal = args.get("image")?.value;
-  const image = need(c.helper("app", "image", imageVal, ["image"], "mvm.python_image(...), mvm.node_image(...) or mvm.nix_packages([...])"));
+  const image = need(
+    c.helper(
+      "app",
+      "image",
+      imageVal,
+      ["image"],
+      "mvm.python_image(...), mvm.node_image(...) or mvm.nix_packages([...])",
+    ),
+  );
   rows.push(["image", image?.ir, imageVal?.node]);
 
   const resVal = given(args, "resources");
@@ -142,7 +164,9 @@ export function buildWorkload(env: HelperEnv, site: AppSite, workload: Node | un
 
   if (args.has("network")) {
     const netVal = given(args, "network");
-    const net = netVal ? need(c.helper("app", "network", netVal, ["network"], "mvm.network(...) or None")) : undefined;
+    const net = netVal
+      ? need(c.helper("app", "network", netVal, ["network"], "mvm.network(...) or None"))
+      : undefined;
     rows.push(["network", net ? net.ir : null, netVal?.node ?? args.get("network")!.node]);
   }
 
@@ -152,10 +176,23 @@ export function buildWorkload(env: HelperEnv, site: AppSite, workload: Node | un
   const epVal = given(args, "entrypoint");
   const epsVal = given(args, "entrypoints");
   if (epVal && epsVal) {
-    ctx.error("E_BAD_KWARG", args.get("entrypoints")!.node, "mvm.app(): give entrypoint or entrypoints, not both", "keep entrypoints=[...] and list every entrypoint there");
+    ctx.error(
+      "E_BAD_KWARG",
+      args.get("entrypoints")!.node,
+      "mvm.app(): give entrypoint or entrypoints, not both",
+      "keep entrypoints=[...] and list every entrypoint there",
+    );
     ok = false;
   } else if (epVal) {
-    const ep = need(c.helper("app", "entrypoint", epVal, ["entrypoint"], "mvm.entrypoint_function(...) or mvm.entrypoint(...)"));
+    const ep = need(
+      c.helper(
+        "app",
+        "entrypoint",
+        epVal,
+        ["entrypoint"],
+        "mvm.entrypoint_function(...) or mvm.entrypoint(...)",
+      ),
+    );
     rows.push(["entrypoints", origins.array(epVal.node, [[ep?.ir, epVal.node]]), epVal.node]);
   } else if (epsVal) {
     if (epsVal.t !== "list") {
@@ -163,7 +200,15 @@ export function buildWorkload(env: HelperEnv, site: AppSite, workload: Node | un
       ok = false;
     } else {
       const items = epsVal.items.map((it, i): [unknown, Node] => [
-        need(c.helper("app", `entrypoints[${i}]`, it, ["entrypoint"], "mvm.entrypoint_function(...) or mvm.entrypoint(...)"))?.ir,
+        need(
+          c.helper(
+            "app",
+            `entrypoints[${i}]`,
+            it,
+            ["entrypoint"],
+            "mvm.entrypoint_function(...) or mvm.entrypoint(...)",
+          ),
+        )?.ir,
         it.node,
       ]);
       rows.push(["entrypoints", origins.array(epsVal.node, items), epsVal.node]);
@@ -186,7 +231,17 @@ export function buildWorkload(env: HelperEnv, site: AppSite, workload: Node | un
 
   if (args.has("dependencies")) {
     const dv = given(args, "dependencies");
-    const d = dv ? need(c.helper("app", "dependencies", dv, ["dependencies"], "mvm.python_deps(...), mvm.node_deps(...), mvm.no_deps() or None")) : undefined;
+    const d = dv
+      ? need(
+          c.helper(
+            "app",
+            "dependencies",
+            dv,
+            ["dependencies"],
+            "mvm.python_deps(...), mvm.node_deps(...), mvm.no_deps() or None",
+          ),
+        )
+      : undefined;
     rows.push(["dependencies", d ? d.ir : null, dv?.node ?? args.get("dependencies")!.node]);
   }
 
@@ -223,7 +278,14 @@ function envMap(env: HelperEnv, v: PyVal): Record<string, unknown> | undefined {
     const what = `env[${JSON.stringify(e.key)}]`;
     const val = e.value;
     if (val.t === "str") {
-      rows.push([e.key, origins.object(val.node, [["kind", "literal", val.node], ["value", val.v, val.node]]), val.node]);
+      rows.push([
+        e.key,
+        origins.object(val.node, [
+          ["kind", "literal", val.node],
+          ["value", val.v, val.node],
+        ]),
+        val.node,
+      ]);
     } else if (val.t === "helper" && val.kind === "env_value" && val.helper === "literal") {
       rows.push([e.key, val.ir, val.node]);
     } else if (val.t === "helper" && val.kind === "env_value" && val.helper === "secret") {
@@ -233,7 +295,10 @@ function envMap(env: HelperEnv, v: PyVal): Record<string, unknown> | undefined {
         ["kind", "env", val.node],
         ["var", s.var ?? e.key, s.varNode ?? e.keyNode],
       ]);
-      const hosts = origins.array(s.hostsNode ?? val.node, s.hosts.map((h, i) => [h, origins.nodeAt(s.hosts, [i])]));
+      const hosts = origins.array(
+        s.hostsNode ?? val.node,
+        s.hosts.map((h, i) => [h, origins.nodeAt(s.hosts, [i])]),
+      );
       const ref = origins.object(val.node, [
         ["name", s.name, s.nameNode],
         ["mount", mount, s.varNode ?? val.node],
@@ -241,7 +306,14 @@ function envMap(env: HelperEnv, v: PyVal): Record<string, unknown> | undefined {
         ["allowed_hosts", hosts, s.hostsNode ?? val.node],
         ["sigv4", null, val.node],
       ]);
-      rows.push([e.key, origins.object(val.node, [["kind", "secret_ref", val.node], ["ref", ref, val.node]]), val.node]);
+      rows.push([
+        e.key,
+        origins.object(val.node, [
+          ["kind", "secret_ref", val.node],
+          ["ref", ref, val.node],
+        ]),
+        val.node,
+      ]);
     } else {
       c.bad("app", what, "a string, mvm.literal(...) or mvm.secret(...)", val);
       ok = false;
@@ -282,7 +354,11 @@ function addons(env: HelperEnv, v: PyVal): unknown[] | undefined {
         const phases: Array<[string, unknown, Node | undefined]> = [];
         for (const p of e.value.entries) {
           if (!(PHASES as readonly string[]).includes(p.key)) {
-            ctx.error("E_UNKNOWN_KWARG", p.keyNode, `mvm.app(): ${what}.hooks has no phase "${p.key}"; it takes ${PHASES.join(", ")}`);
+            ctx.error(
+              "E_UNKNOWN_KWARG",
+              p.keyNode,
+              `mvm.app(): ${what}.hooks has no phase "${p.key}"; it takes ${PHASES.join(", ")}`,
+            );
             ok = false;
             continue;
           }
@@ -293,7 +369,11 @@ function addons(env: HelperEnv, v: PyVal): unknown[] | undefined {
         }
         out.push(["hooks", origins.object(e.value.node, phases), e.value.node]);
       } else {
-        ctx.error("E_UNKNOWN_KWARG", e.keyNode, `mvm.app(): ${what} has no key "${e.key}"; it takes name, hooks`);
+        ctx.error(
+          "E_UNKNOWN_KWARG",
+          e.keyNode,
+          `mvm.app(): ${what} has no key "${e.key}"; it takes name, hooks`,
+        );
         ok = false;
       }
     }

@@ -25,13 +25,26 @@ interface HelperDef {
   build(env: HelperEnv, args: BoundArgs, call: Node): { ir: unknown; data?: unknown } | undefined;
 }
 
-const sig = (positional: string[], keywordOnly: string[] = [], required: string[] = positional): Signature => ({
+const sig = (
+  positional: string[],
+  keywordOnly: string[] = [],
+  required: string[] = positional,
+): Signature => ({
   positional,
   keywordOnly,
   required,
 });
 
-const PORT_KEYS = ["mapping_id", "proto", "host_addr", "host", "guest_addr", "guest", "transform", "tls_secret"];
+const PORT_KEYS = [
+  "mapping_id",
+  "proto",
+  "host_addr",
+  "host",
+  "guest_addr",
+  "guest",
+  "transform",
+  "tls_secret",
+];
 
 /** Secret arguments kept until the env key is known (the mount var defaults to it). */
 export interface SecretData {
@@ -58,10 +71,19 @@ function optional(args: BoundArgs, name: string): PyVal | undefined {
   return Checks.given(a) ? a?.value : undefined;
 }
 
-function nixImage(env: HelperEnv, call: Node, first: string, firstNode: Node, extra: string[] | undefined, extraNode?: Node) {
+function nixImage(
+  env: HelperEnv,
+  call: Node,
+  first: string,
+  firstNode: Node,
+  extra: string[] | undefined,
+  extraNode?: Node,
+) {
   const rows: Array<[unknown, Node | undefined]> = [[first, firstNode]];
   const extraOrigins = extra && extraNode ? extra.map((_, i) => env.origins.nodeAt(extra, [i])) : [];
-  (extra ?? []).forEach((p, i) => rows.push([p, extraOrigins[i] ?? extraNode]));
+  (extra ?? []).forEach((p, i) => {
+    rows.push([p, extraOrigins[i] ?? extraNode]);
+  });
   return env.origins.object(call, [
     ["kind", "nix_packages", call],
     ["packages", env.origins.array(extraNode ?? call, rows), extraNode ?? call],
@@ -100,10 +122,16 @@ export const HELPERS: Record<string, HelperDef> = {
       const packages = pv ? env.checks.strList("python_image", "packages", pv) : [];
       if (python === undefined || packages === undefined) return undefined;
       if (!/^\d+\.\d+$/.test(python)) {
-        env.ctx.error("E_BAD_KWARG", v?.node ?? call, `mvm.python_image(): python must be a version like "3.12", got ${JSON.stringify(python)}`);
+        env.ctx.error(
+          "E_BAD_KWARG",
+          v?.node ?? call,
+          `mvm.python_image(): python must be a version like "3.12", got ${JSON.stringify(python)}`,
+        );
         return undefined;
       }
-      return { ir: nixImage(env, call, `python${python.replace(".", "")}`, v?.node ?? call, packages, pv?.node) };
+      return {
+        ir: nixImage(env, call, `python${python.replace(".", "")}`, v?.node ?? call, packages, pv?.node),
+      };
     },
   },
   node_image: {
@@ -116,7 +144,11 @@ export const HELPERS: Record<string, HelperDef> = {
       const packages = pv ? env.checks.strList("node_image", "packages", pv) : [];
       if (node === undefined || packages === undefined) return undefined;
       if (!/^\d+$/.test(node)) {
-        env.ctx.error("E_BAD_KWARG", v?.node ?? call, `mvm.node_image(): node must be a major version like "22", got ${JSON.stringify(node)}`);
+        env.ctx.error(
+          "E_BAD_KWARG",
+          v?.node ?? call,
+          `mvm.node_image(): node must be a major version like "22", got ${JSON.stringify(node)}`,
+        );
         return undefined;
       }
       return { ir: nixImage(env, call, `nodejs_${node}`, v?.node ?? call, packages, pv?.node) };
@@ -142,14 +174,23 @@ export const HELPERS: Record<string, HelperDef> = {
     build(env, args, call) {
       const c = env.checks;
       if (optional(args, "cpu") && optional(args, "cpu_cores")) {
-        env.ctx.error("E_BAD_KWARG", args.get("cpu")!.node, "mvm.resources(): give cpu_cores or cpu, not both", "keep one of them");
+        env.ctx.error(
+          "E_BAD_KWARG",
+          args.get("cpu")!.node,
+          "mvm.resources(): give cpu_cores or cpu, not both",
+          "keep one of them",
+        );
         return undefined;
       }
       const cpuKey = optional(args, "cpu") ? "cpu" : "cpu_cores";
       const defaults = { cpu_cores: 1, memory_mb: 256, rootfs_size_mb: 512 };
       const rows: Array<[string, unknown, Node | undefined]> = [];
       let ok = true;
-      for (const [key, from] of [["cpu_cores", cpuKey], ["memory_mb", "memory_mb"], ["rootfs_size_mb", "rootfs_size_mb"]] as const) {
+      for (const [key, from] of [
+        ["cpu_cores", cpuKey],
+        ["memory_mb", "memory_mb"],
+        ["rootfs_size_mb", "rootfs_size_mb"],
+      ] as const) {
         const v = optional(args, from);
         const n = v ? c.int("resources", from, v) : defaults[key];
         if (n === undefined) ok = false;
@@ -169,20 +210,54 @@ export const HELPERS: Record<string, HelperDef> = {
       const ports = portsVal ? portForwards(env, portsVal) : env.origins.array(call, []);
       const egressVal = optional(args, "egress");
       // egress= takes mvm.egress([...]) or, as the TypeScript SDK does, a plain list of host_port(...).
-      const egress = egressVal?.t === "list" ? callEgressList(env, egressVal, call) : egressVal ? c.helper("network", "egress", egressVal, ["egress"], "mvm.egress([...]) or a list of mvm.host_port(...)") : undefined;
+      const egress =
+        egressVal?.t === "list"
+          ? callEgressList(env, egressVal, call)
+          : egressVal
+            ? c.helper(
+                "network",
+                "egress",
+                egressVal,
+                ["egress"],
+                "mvm.egress([...]) or a list of mvm.host_port(...)",
+              )
+            : undefined;
       const httpsVal = optional(args, "allow_https");
       const https = httpsVal ? c.strList("network", "allow_https", httpsVal) : [];
       const dnsVal = optional(args, "dns");
-      const dns = dnsVal ? c.helper("network", "dns", dnsVal, ["dns"], "mvm.dns_system(), mvm.dns_none() or mvm.dns_resolver(...)") : undefined;
-      if (mode === undefined || ports === undefined || https === undefined || (egressVal && !egress) || (dnsVal && !dns)) return undefined;
+      const dns = dnsVal
+        ? c.helper(
+            "network",
+            "dns",
+            dnsVal,
+            ["dns"],
+            "mvm.dns_system(), mvm.dns_none() or mvm.dns_resolver(...)",
+          )
+        : undefined;
+      if (
+        mode === undefined ||
+        ports === undefined ||
+        https === undefined ||
+        (egressVal && !egress) ||
+        (dnsVal && !dns)
+      )
+        return undefined;
       const allow: Array<[unknown, Node | undefined]> = [];
       if (egress) {
         const list = (egress.ir as { allowlist: unknown[] }).allowlist;
-        list.forEach((g, i) => allow.push([g, env.origins.nodeAt(egress.ir, ["allowlist", i])]));
+        list.forEach((g, i) => {
+          allow.push([g, env.origins.nodeAt(egress.ir, ["allowlist", i])]);
+        });
       }
       https.forEach((h, i) => {
         const n = env.origins.nodeAt(https, [i]) ?? httpsVal!.node;
-        allow.push([env.origins.object(n, [["host", h, n], ["port", 443, n]]), n]);
+        allow.push([
+          env.origins.object(n, [
+            ["host", h, n],
+            ["port", 443, n],
+          ]),
+          n,
+        ]);
       });
       const egressNode = egressVal?.node ?? httpsVal?.node ?? call;
       const hasEgress = egress !== undefined || https.length > 0;
@@ -199,7 +274,11 @@ export const HELPERS: Record<string, HelperDef> = {
       ];
       if (keepEgress) {
         const allowlist = env.origins.array(egressNode, allow);
-        rows.push(["egress", env.origins.object(egressNode, [["allowlist", allowlist, egressNode]]), egressNode]);
+        rows.push([
+          "egress",
+          env.origins.object(egressNode, [["allowlist", allowlist, egressNode]]),
+          egressNode,
+        ]);
       }
       if (dns) rows.push(["dns", dns.ir, dns.node]);
       return { ir: env.origins.object(call, rows) };
@@ -222,7 +301,12 @@ export const HELPERS: Record<string, HelperDef> = {
       const host = env.checks.str("host_port", "host", val(args, "host"));
       const port = env.checks.int("host_port", "port", val(args, "port"));
       if (host === undefined || port === undefined) return undefined;
-      return { ir: env.origins.object(call, [["host", host, at(args, "host", call)], ["port", port, at(args, "port", call)]]) };
+      return {
+        ir: env.origins.object(call, [
+          ["host", host, at(args, "host", call)],
+          ["port", port, at(args, "port", call)],
+        ]),
+      };
     },
   },
   dns_system: {
@@ -258,7 +342,12 @@ export const HELPERS: Record<string, HelperDef> = {
     build(env, args, call) {
       const value = env.checks.str("literal", "value", val(args, "value"));
       if (value === undefined) return undefined;
-      return { ir: env.origins.object(call, [["kind", "literal", call], ["value", value, at(args, "value", call)]]) };
+      return {
+        ir: env.origins.object(call, [
+          ["kind", "literal", call],
+          ["value", value, at(args, "value", call)],
+        ]),
+      };
     },
   },
   secret: {
@@ -270,10 +359,13 @@ export const HELPERS: Record<string, HelperDef> = {
       const varVal = optional(args, "var");
       const v = varVal ? c.nonEmptyStr("secret", "var", varVal) : undefined;
       const typeVal = optional(args, "type");
-      const type = typeVal ? c.oneOf("secret", "type", typeVal, ["bearer", "basic", "hmac", "sigv4"]) : "bearer";
+      const type = typeVal
+        ? c.oneOf("secret", "type", typeVal, ["bearer", "basic", "hmac", "sigv4"])
+        : "bearer";
       const hostsVal = optional(args, "hosts");
       const hosts = hostsVal ? c.strList("secret", "hosts", hostsVal) : [];
-      if (name === undefined || type === undefined || hosts === undefined || (varVal && v === undefined)) return undefined;
+      if (name === undefined || type === undefined || hosts === undefined || (varVal && v === undefined))
+        return undefined;
       const data: SecretData = {
         name,
         nameNode: at(args, "name", call),
@@ -400,7 +492,12 @@ export function hookCmd(env: HelperEnv, helper: string, what: string, v: PyVal, 
   if (v.t === "helper" && v.kind === "hook") return v.ir;
   if (v.t === "str") {
     const line = env.checks.nonEmptyStr(helper, what, v);
-    return line === undefined ? undefined : env.origins.object(origin, [["kind", "shell", v.node], ["line", line, v.node]]);
+    return line === undefined
+      ? undefined
+      : env.origins.object(origin, [
+          ["kind", "shell", v.node],
+          ["line", line, v.node],
+        ]);
   }
   if (v.t === "list" && v.items.every((i) => i.t === "str")) {
     if (v.items.length === 0) {
@@ -408,7 +505,13 @@ export function hookCmd(env: HelperEnv, helper: string, what: string, v: PyVal, 
       return undefined;
     }
     const argv = env.checks.strList(helper, what, v);
-    return argv && env.origins.object(origin, [["kind", "argv", v.node], ["argv", argv, v.node]]);
+    return (
+      argv &&
+      env.origins.object(origin, [
+        ["kind", "argv", v.node],
+        ["argv", argv, v.node],
+      ])
+    );
   }
   return env.checks.bad(helper, what, "a string, a list of strings or mvm.hook(...)", v);
 }
@@ -469,7 +572,11 @@ function portForwards(env: HelperEnv, v: PyVal): unknown[] | undefined {
     const fields = new Map(item.entries.map((e) => [e.key, e]));
     for (const e of item.entries) {
       if (!PORT_KEYS.includes(e.key)) {
-        env.ctx.error("E_UNKNOWN_KWARG", e.keyNode, `mvm.network(): ${what} has no key "${e.key}"; it takes ${PORT_KEYS.join(", ")}`);
+        env.ctx.error(
+          "E_UNKNOWN_KWARG",
+          e.keyNode,
+          `mvm.network(): ${what} has no key "${e.key}"; it takes ${PORT_KEYS.join(", ")}`,
+        );
         ok = false;
       }
     }
@@ -486,17 +593,30 @@ function portForwards(env: HelperEnv, v: PyVal): unknown[] | undefined {
       if (value === undefined) ok = false;
       out.push([k, value, fields.get(k)?.value.node ?? item.node]);
     };
-    if (fields.has("mapping_id")) put("mapping_id", c.str("network", `${what}.mapping_id`, get("mapping_id")));
-    put("proto", fields.has("proto") ? c.oneOf("network", `${what}.proto`, get("proto"), ["tcp", "udp"]) : "tcp");
-    put("host_addr", fields.has("host_addr") ? c.str("network", `${what}.host_addr`, get("host_addr")) : "127.0.0.1");
+    if (fields.has("mapping_id"))
+      put("mapping_id", c.str("network", `${what}.mapping_id`, get("mapping_id")));
+    put(
+      "proto",
+      fields.has("proto") ? c.oneOf("network", `${what}.proto`, get("proto"), ["tcp", "udp"]) : "tcp",
+    );
+    put(
+      "host_addr",
+      fields.has("host_addr") ? c.str("network", `${what}.host_addr`, get("host_addr")) : "127.0.0.1",
+    );
     if (fields.has("host")) put("host", c.int("network", `${what}.host`, get("host")));
-    put("guest_addr", fields.has("guest_addr") ? c.str("network", `${what}.guest_addr`, get("guest_addr")) : "127.0.0.1");
+    put(
+      "guest_addr",
+      fields.has("guest_addr") ? c.str("network", `${what}.guest_addr`, get("guest_addr")) : "127.0.0.1",
+    );
     if (fields.has("guest")) put("guest", c.int("network", `${what}.guest`, get("guest")));
     put(
       "transform",
-      fields.has("transform") ? c.oneOf("network", `${what}.transform`, get("transform"), ["opaque", "http", "tls"]) : "opaque",
+      fields.has("transform")
+        ? c.oneOf("network", `${what}.transform`, get("transform"), ["opaque", "http", "tls"])
+        : "opaque",
     );
-    if (fields.has("tls_secret")) put("tls_secret", c.str("network", `${what}.tls_secret`, get("tls_secret")));
+    if (fields.has("tls_secret"))
+      put("tls_secret", c.str("network", `${what}.tls_secret`, get("tls_secret")));
     rows.push([env.origins.object(item.node, out), item.node]);
   });
   return ok ? env.origins.array(v.node, rows) : undefined;
@@ -519,7 +639,10 @@ export function callHelper(env: HelperEnv, call: Node): PyVal | undefined {
     for (const a of call.childForFieldName("arguments")?.namedChildren ?? []) {
       if (!a) continue;
       const valueNode = a.type === "keyword_argument" ? a.childForFieldName("value") : a;
-      if (valueNode && (valueNode.type === "call" || valueNode.type === "list" || valueNode.type === "dictionary")) {
+      if (
+        valueNode &&
+        (valueNode.type === "call" || valueNode.type === "list" || valueNode.type === "dictionary")
+      ) {
         evaluateQuietly(env, valueNode);
       }
     }

@@ -16,7 +16,13 @@ export async function extractPython(text: string, file: string): Promise<Fronten
   const root = tree.rootNode;
   const ctx = new Context(source, file);
   const origins = new Origins();
-  const env: HelperEnv = { ctx, origins, checks: new Checks(ctx, origins), bindings: resolveImports(root), language: "python" };
+  const env: HelperEnv = {
+    ctx,
+    origins,
+    checks: new Checks(ctx, origins),
+    bindings: resolveImports(root),
+    language: "python",
+  };
 
   const syntax = syntaxErrorNodes(root);
   if (syntax.length > 0) {
@@ -26,7 +32,11 @@ export async function extractPython(text: string, file: string): Promise<Fronten
     }
     // Declarations in a file that does not parse are not read: recovery could invent structure.
     const sites = findSites({ ...env, ctx: new Context(source, file) }, root);
-    return { diagnostics: ctx.diagnostics, hasDeclaration: sites.hasDeclaration, hasSandboxCreate: sites.hasSandboxCreate };
+    return {
+      diagnostics: ctx.diagnostics,
+      hasDeclaration: sites.hasDeclaration,
+      hasSandboxCreate: sites.hasSandboxCreate,
+    };
   }
 
   const sites = findSites(env, root);
@@ -39,22 +49,41 @@ export async function extractPython(text: string, file: string): Promise<Fronten
     // A Sandbox script without a declaration is compile's to record; anything else has nothing to read.
     if (!sites.hasDeclaration && !sites.hasSandboxCreate) {
       ctx.diagnostics.push(
-        diagnostic("E_NO_DECLARATION", undefined, `${file}: no @mvm.app(...) declaration bound to an mvm import`, {
-          location: { file, line: 1, column: 1, lineText: source.split("\n")[0] ?? "" },
-        }),
+        diagnostic(
+          "E_NO_DECLARATION",
+          undefined,
+          `${file}: no @mvm.app(...) declaration bound to an mvm import`,
+          {
+            location: { file, line: 1, column: 1, lineText: source.split("\n")[0] ?? "" },
+          },
+        ),
       );
     }
     return result;
   }
   for (const extra of sites.apps.slice(1)) {
-    ctx.error("E_MULTIPLE_DECLARATIONS", extra.call, "a second @mvm.app(...) declaration", "declare one app per file (one app per workload in v0)");
+    ctx.error(
+      "E_MULTIPLE_DECLARATIONS",
+      extra.call,
+      "a second @mvm.app(...) declaration",
+      "declare one app per file (one app per workload in v0)",
+    );
   }
   for (const extra of sites.workloads.slice(1)) {
-    ctx.error("E_MULTIPLE_DECLARATIONS", extra, "a second mvm.workload(...) call", "call mvm.workload(...) once per file");
+    ctx.error(
+      "E_MULTIPLE_DECLARATIONS",
+      extra,
+      "a second mvm.workload(...) call",
+      "call mvm.workload(...) once per file",
+    );
   }
   const value = buildWorkload(env, sites.apps[0]!, sites.workloads[0]);
   // Report in reading order, whatever order the checks ran in.
-  ctx.diagnostics.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.column ?? 0) - (b.location?.column ?? 0));
+  ctx.diagnostics.sort(
+    (a, b) =>
+      (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
+      (a.location?.column ?? 0) - (b.location?.column ?? 0),
+  );
   if (value !== undefined && !ctx.diagnostics.some((d) => d.severity === "error")) {
     result.value = value;
     result.locate = origins.locator(value, (n) => ctx.location(n));

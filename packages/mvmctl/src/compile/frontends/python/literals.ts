@@ -29,7 +29,8 @@ const NON_LITERAL_HINT =
 
 /** A string literal node (or implicit concatenation) decoded; undefined after reporting a problem. */
 export function decodeStringNode(ctx: Context, node: Node): string | undefined {
-  const parts = node.type === "concatenated_string" ? node.namedChildren.filter((c): c is Node => c !== null) : [node];
+  const parts =
+    node.type === "concatenated_string" ? node.namedChildren.filter((c): c is Node => c !== null) : [node];
   let out = "";
   let ok = true;
   for (const part of parts) {
@@ -48,7 +49,12 @@ export function decodeStringNode(ctx: Context, node: Node): string | undefined {
       continue;
     }
     if (prefix.formatted) {
-      ctx.error("E_NON_LITERAL", part, "an f-string is computed when the module runs", "write the string without interpolation");
+      ctx.error(
+        "E_NON_LITERAL",
+        part,
+        "an f-string is computed when the module runs",
+        "write the string without interpolation",
+      );
       ok = false;
       continue;
     }
@@ -62,7 +68,13 @@ export function decodeStringNode(ctx: Context, node: Node): string | undefined {
       if (p.kind === "syntax") ctx.error("E_SYNTAX", part, p.message);
       else if (p.kind === "named")
         ctx.error("E_NON_LITERAL", part, p.message, "write the character itself or use a \\u/\\U escape");
-      else ctx.error("E_BAD_KWARG", part, p.message, "write the character itself or use a \\U escape for characters outside the BMP");
+      else
+        ctx.error(
+          "E_BAD_KWARG",
+          part,
+          p.message,
+          "write the character itself or use a \\U escape for characters outside the BMP",
+        );
       ok = false;
     }
     out += decoded.value;
@@ -110,7 +122,12 @@ export function evaluate(ctx: Context, node: Node, call: CallEvaluator): PyVal |
         if (v?.t === "float") return { t: "float", node };
         if (v === undefined) return undefined;
       }
-      ctx.error("E_NON_LITERAL", node, "an operator expression is computed when the module runs", NON_LITERAL_HINT);
+      ctx.error(
+        "E_NON_LITERAL",
+        node,
+        "an operator expression is computed when the module runs",
+        NON_LITERAL_HINT,
+      );
       return undefined;
     }
     case "list":
@@ -144,7 +161,8 @@ export function evaluate(ctx: Context, node: Node, call: CallEvaluator): PyVal |
         const valueNode = c.childForFieldName("value");
         if (!keyNode || !valueNode) continue;
         let key: string | undefined;
-        if (keyNode.type === "string" || keyNode.type === "concatenated_string") key = decodeStringNode(ctx, keyNode);
+        if (keyNode.type === "string" || keyNode.type === "concatenated_string")
+          key = decodeStringNode(ctx, keyNode);
         else ctx.error("E_NON_LITERAL", keyNode, "a dict key must be a literal string", "quote the key");
         const value = evaluate(ctx, valueNode, call);
         if (key === undefined || value === undefined) {
@@ -161,10 +179,20 @@ export function evaluate(ctx: Context, node: Node, call: CallEvaluator): PyVal |
     case "call":
       return call(node);
     case "identifier":
-      ctx.error("E_NON_LITERAL", node, `the name ${node.text} is only known when the module runs`, NON_LITERAL_HINT);
+      ctx.error(
+        "E_NON_LITERAL",
+        node,
+        `the name ${node.text} is only known when the module runs`,
+        NON_LITERAL_HINT,
+      );
       return undefined;
     default:
-      ctx.error("E_NON_LITERAL", node, `a ${node.type.replace(/_/g, " ")} is computed when the module runs`, NON_LITERAL_HINT);
+      ctx.error(
+        "E_NON_LITERAL",
+        node,
+        `a ${node.type.replace(/_/g, " ")} is computed when the module runs`,
+        NON_LITERAL_HINT,
+      );
       return undefined;
   }
 }

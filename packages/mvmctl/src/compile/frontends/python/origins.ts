@@ -24,12 +24,20 @@ export class Origins {
   object(node: Node, rows: Array<[string, unknown, Node | undefined]>): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [k, v] of rows) out[k] = v;
-    return this.mark(out, node, rows.map(([k, , n]) => [k, n] as [PathSegment, Node | undefined]));
+    return this.mark(
+      out,
+      node,
+      rows.map(([k, , n]) => [k, n] as [PathSegment, Node | undefined]),
+    );
   }
 
   array(node: Node, items: Array<[unknown, Node | undefined]>): unknown[] {
     const out = items.map(([v]) => v);
-    return this.mark(out, node, items.map(([, n], i) => [i, n] as [PathSegment, Node | undefined]));
+    return this.mark(
+      out,
+      node,
+      items.map(([, n], i) => [i, n] as [PathSegment, Node | undefined]),
+    );
   }
 
   /** The deepest recorded node along `path` from `root`. */

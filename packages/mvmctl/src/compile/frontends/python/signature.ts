@@ -1,6 +1,6 @@
 // A module-level function's parameters, read statically from Python source, for `invoke --input`.
 import type { FoundFunction, Param } from "../../signature.js";
-import { normalizeNewlines, type Node, parsePython } from "./parser.js";
+import { type Node, normalizeNewlines, parsePython } from "./parser.js";
 
 function paramsOf(fn: Node): Param[] {
   const out: Param[] = [];
@@ -58,7 +58,10 @@ function assignedNames(target: Node | null): string[] {
 }
 
 /** The signature of `functionName` at module level; `{params: null}` if bound some other way. */
-export async function pythonFunctionSignature(text: string, functionName: string): Promise<FoundFunction | undefined> {
+export async function pythonFunctionSignature(
+  text: string,
+  functionName: string,
+): Promise<FoundFunction | undefined> {
   const tree = await parsePython(normalizeNewlines(text));
   let found: FoundFunction | undefined;
   // Later bindings win, as they do when the module runs.
@@ -71,10 +74,12 @@ export async function pythonFunctionSignature(text: string, functionName: string
       found = { params: null };
     } else if (stmt.type === "expression_statement") {
       const a = stmt.namedChildren[0];
-      if (a?.type === "assignment" && assignedNames(a.childForFieldName("left")).includes(functionName)) found = { params: null };
+      if (a?.type === "assignment" && assignedNames(a.childForFieldName("left")).includes(functionName))
+        found = { params: null };
     } else if (stmt.type === "import_statement" || stmt.type === "import_from_statement") {
       for (const item of stmt.childrenForFieldName("name")) {
-        const bound = item?.type === "aliased_import" ? item.childForFieldName("alias")?.text : item?.text.split(".")[0];
+        const bound =
+          item?.type === "aliased_import" ? item.childForFieldName("alias")?.text : item?.text.split(".")[0];
         if (bound === functionName) found = { params: null };
       }
     }

@@ -81,7 +81,11 @@ export function decodeEscapes(body: string): { value: string; problems: EscapePr
       const width = next === "x" ? 2 : next === "u" ? 4 : 8;
       const digits = body.slice(i + 2, i + 2 + width);
       if (digits.length !== width || !HEX.test(digits)) {
-        problems.push({ offset: i, kind: "syntax", message: `truncated \\${next}${"X".repeat(width)} escape` });
+        problems.push({
+          offset: i,
+          kind: "syntax",
+          message: `truncated \\${next}${"X".repeat(width)} escape`,
+        });
         out += body.slice(i, i + 2);
         i += 2;
         continue;
@@ -90,7 +94,11 @@ export function decodeEscapes(body: string): { value: string; problems: EscapePr
       if (cp > 0x10ffff) {
         problems.push({ offset: i, kind: "syntax", message: `illegal Unicode character \\${next}${digits}` });
       } else if (cp >= 0xd800 && cp <= 0xdfff) {
-        problems.push({ offset: i, kind: "surrogate", message: `escape \\${next}${digits} is a lone surrogate` });
+        problems.push({
+          offset: i,
+          kind: "surrogate",
+          message: `escape \\${next}${digits} is a lone surrogate`,
+        });
       } else {
         out += String.fromCodePoint(cp);
       }
@@ -100,7 +108,11 @@ export function decodeEscapes(body: string): { value: string; problems: EscapePr
     if (next === "N") {
       const close = body.indexOf("}", i);
       const end = body[i + 2] === "{" && close !== -1 ? close + 1 : i + 2;
-      problems.push({ offset: i, kind: "named", message: `named escape ${body.slice(i, end)} is not decoded by the static compiler` });
+      problems.push({
+        offset: i,
+        kind: "named",
+        message: `named escape ${body.slice(i, end)} is not decoded by the static compiler`,
+      });
       i = end;
       continue;
     }

@@ -1,6 +1,6 @@
 // Parsing a TypeScript file with oxc-parser, and the few AST facts the frontend needs.
 // oxc gives ESTree-shaped nodes with UTF-16 `start`/`end` offsets; line:col is computed here.
-import { lineCol, type Location } from "@mvm/ir";
+import { type Location, lineCol } from "@mvm/ir";
 import { parseSync } from "oxc-parser";
 
 /** The ESTree node shape, loosely typed: the frontend checks `type` before reading fields. */
@@ -53,7 +53,12 @@ export function unwrap(n: Node): Node {
 }
 
 export function isNode(v: unknown): v is Node {
-  return typeof v === "object" && v !== null && typeof (v as Node).type === "string" && typeof (v as Node).start === "number";
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof (v as Node).type === "string" &&
+    typeof (v as Node).start === "number"
+  );
 }
 
 /** Visits every node with its parent, in source order. */

@@ -15,11 +15,13 @@ export interface SdkBindings {
 export function sdkBindings(program: Node): SdkBindings {
   const out: SdkBindings = { namespaces: new Set(), named: new Map() };
   for (const stmt of program.body as Node[]) {
-    if (stmt.type !== "ImportDeclaration" || stmt.source?.value !== SDK_MODULE || stmt.importKind === "type") continue;
+    if (stmt.type !== "ImportDeclaration" || stmt.source?.value !== SDK_MODULE || stmt.importKind === "type")
+      continue;
     for (const s of stmt.specifiers as Node[]) {
       if (s.importKind === "type") continue;
       const local = s.local.name as string;
-      if (s.type === "ImportNamespaceSpecifier" || s.type === "ImportDefaultSpecifier") out.namespaces.add(local);
+      if (s.type === "ImportNamespaceSpecifier" || s.type === "ImportDefaultSpecifier")
+        out.namespaces.add(local);
       else if (s.type === "ImportSpecifier") {
         const imported = s.imported.type === "Identifier" ? s.imported.name : s.imported.value;
         if (imported === "default") out.namespaces.add(local);
@@ -33,9 +35,14 @@ export function sdkBindings(program: Node): SdkBindings {
 /** The SDK export a callee refers to (`mvm.app` -> "app", `lp` -> "localPath"), if any. */
 export function sdkExportOf(callee: Node, b: SdkBindings): string | undefined {
   if (callee.type === "Identifier") return b.named.get(callee.name);
-  if (callee.type === "MemberExpression" && callee.object.type === "Identifier" && b.namespaces.has(callee.object.name)) {
+  if (
+    callee.type === "MemberExpression" &&
+    callee.object.type === "Identifier" &&
+    b.namespaces.has(callee.object.name)
+  ) {
     if (!callee.computed && callee.property.type === "Identifier") return callee.property.name;
-    if (callee.computed && callee.property.type === "Literal" && typeof callee.property.value === "string") return callee.property.value;
+    if (callee.computed && callee.property.type === "Literal" && typeof callee.property.value === "string")
+      return callee.property.value;
   }
   return undefined;
 }

@@ -2,9 +2,9 @@
 // file, reads it without importing or running anything, and returns the IR-shaped value with every
 // problem found and a locator from IR paths back to the source.
 import { type Diagnostic, diagnostic, type Locator, type PathSegment } from "@mvm/ir";
-import type { FrontendResult } from "../types.js";
-import { locationOf, type Node, type ParsedFile, parseTypeScript, sourceOf, unwrap, walk } from "./ast.js";
 import { type At, buildApp, buildWorkload, helperName, lowerHelper } from "@mvm/ir/declare";
+import type { FrontendResult } from "../types.js";
+import { locationOf, type Node, parseTypeScript, sourceOf, unwrap, walk } from "./ast.js";
 import { isSandboxCreate, type SdkBindings, sdkBindings, sdkExportOf } from "./imports.js";
 import { type LiteralContext, readValue } from "./literals.js";
 
@@ -66,7 +66,7 @@ interface Target {
 /** Finds what app({...}) wraps and the name it gets: the const it is assigned to, else the function's. */
 function targetOf(appCall: Node, up: Map<Node, Node>): Target | undefined {
   const { node, parent } = outer(appCall, up);
-  if (!parent || parent.type !== "CallExpression" || parent.callee !== node) return undefined;
+  if (parent?.type !== "CallExpression" || parent.callee !== node) return undefined;
   const fn = parent.arguments[0] as Node | undefined;
   const t: Target = { wrap: parent, fn };
   const assigned = outer(parent, up).parent;
@@ -97,10 +97,18 @@ export function extractTypeScriptSync(text: string, file: string): FrontendResul
   if (parsed.errors.length > 0) {
     for (const e of parsed.errors) {
       const loc = locationOf(parsed, e.start);
-      diagnostics.push(diagnostic("E_SYNTAX", undefined, `${file}:${loc.line}:${loc.column}: ${e.message}`, { location: loc }));
+      diagnostics.push(
+        diagnostic("E_SYNTAX", undefined, `${file}:${loc.line}:${loc.column}: ${e.message}`, {
+          location: loc,
+        }),
+      );
     }
     // A file that does not parse is never guessed at; it may still look like a declaration.
-    return { diagnostics, hasDeclaration: /\bapp\s*\(/.test(text) && text.includes("mvm-sdk"), hasSandboxCreate: false };
+    return {
+      diagnostics,
+      hasDeclaration: /\bapp\s*\(/.test(text) && text.includes("mvm-sdk"),
+      hasSandboxCreate: false,
+    };
   }
   const report = (code: string, n: At, detail: string, hint?: string) => {
     const loc = at(n);
@@ -112,18 +120,31 @@ export function extractTypeScriptSync(text: string, file: string): FrontendResul
   if (calls.apps.length === 0) {
     if (!calls.sandboxCreate) {
       diagnostics.push(
-        diagnostic("E_NO_DECLARATION", undefined, `${file}: no mvm.app({...})(fn) declaration (imported from "mvm-sdk") was found`, {
-          location: { file },
-        }),
+        diagnostic(
+          "E_NO_DECLARATION",
+          undefined,
+          `${file}: no mvm.app({...})(fn) declaration (imported from "mvm-sdk") was found`,
+          {
+            location: { file },
+          },
+        ),
       );
     }
     return { diagnostics, ...base };
   }
   for (const extra of calls.apps.slice(1)) {
-    report("E_MULTIPLE_DECLARATIONS", extra, `a second app() declaration; the first is at line ${at(calls.apps[0]).line}`);
+    report(
+      "E_MULTIPLE_DECLARATIONS",
+      extra,
+      `a second app() declaration; the first is at line ${at(calls.apps[0]).line}`,
+    );
   }
   for (const extra of calls.workloads.slice(1)) {
-    report("E_MULTIPLE_DECLARATIONS", extra, `a second workload() call; the first is at line ${at(calls.workloads[0]).line}`);
+    report(
+      "E_MULTIPLE_DECLARATIONS",
+      extra,
+      `a second workload() call; the first is at line ${at(calls.workloads[0]).line}`,
+    );
   }
   const cx: LiteralContext = { file: parsed, sdk, report, language: LANGUAGE };
   const marks = new Map<string, { path: PathSegment[]; at: Node }>();
@@ -135,7 +156,12 @@ export function extractTypeScriptSync(text: string, file: string): FrontendResul
   const up = parents(parsed.program);
   const target = targetOf(appCall, up);
   if (!target) {
-    report("E_BAD_KWARG", appCall, `\`${sourceOf(parsed, appCall)}\` must wrap a function: app({...})(fn)`, "write mvm.app({...})((args) => ...) or mvm.app({...})(function name(args) {...})");
+    report(
+      "E_BAD_KWARG",
+      appCall,
+      `\`${sourceOf(parsed, appCall)}\` must wrap a function: app({...})(fn)`,
+      "write mvm.app({...})((args) => ...) or mvm.app({...})(function name(args) {...})",
+    );
   } else if (!target.fn || target.wrap.arguments.length !== 1) {
     report("E_BAD_KWARG", target.wrap, "app({...}) wraps exactly one function: app({...})(fn)");
   }
@@ -153,7 +179,12 @@ export function extractTypeScriptSync(text: string, file: string): FrontendResul
     mark,
   );
   if (app && app.name === undefined && target) {
-    report("E_MISSING_KWARG", appCall, "app(): name is required when the wrapped function has no name", "add name: \"my-app\", or assign the app to a const");
+    report(
+      "E_MISSING_KWARG",
+      appCall,
+      "app(): name is required when the wrapped function has no name",
+      'add name: "my-app", or assign the app to a const',
+    );
   }
   mark([], appCall);
   const locate: Locator = (path) => {
@@ -168,7 +199,11 @@ export function extractTypeScriptSync(text: string, file: string): FrontendResul
   return { value: buildWorkload(app, workloadId), diagnostics, locate, ...base };
 }
 
-function readWorkload(cx: LiteralContext, call: Node | undefined, mark: (p: PathSegment[], n: At) => void): string | undefined {
+function readWorkload(
+  cx: LiteralContext,
+  call: Node | undefined,
+  mark: (p: PathSegment[], n: At) => void,
+): string | undefined {
   if (!call) return undefined;
   const args = (call.arguments as Node[]).map((a) => readValue(cx, a));
   const called = sdkExportOf(unwrap(call.callee), cx.sdk) ?? "workload";

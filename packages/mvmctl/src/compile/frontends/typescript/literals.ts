@@ -1,8 +1,9 @@
 // Reads a declaration value from the AST without evaluating anything: literals as JavaScript
 // would produce them, calls to mvm helpers lowered by ./declare.ts, and an error for the rest.
+
+import { helperName, type Lit, lowerHelper, type Prop, type Report } from "@mvm/ir/declare";
 import type { Node, ParsedFile } from "./ast.js";
 import { sourceOf, unwrap } from "./ast.js";
-import { helperName, type Lit, lowerHelper, type Prop, type Report } from "@mvm/ir/declare";
 import { type SdkBindings, sdkExportOf } from "./imports.js";
 
 export interface LiteralContext {
@@ -28,20 +29,27 @@ export function readValue(cx: LiteralContext, raw: Node): Lit {
       return nonLiteral(cx, n, "is not a string, number, boolean or null literal");
     case "TemplateLiteral":
       if (n.expressions.length > 0) {
-        return nonLiteral(cx, n, "has ${} interpolation; the compiler does not evaluate it", "write the whole string literally");
+        return nonLiteral(
+          cx,
+          n,
+          "has ${} interpolation; the compiler does not evaluate it",
+          "write the whole string literally",
+        );
       }
       return { t: "str", v: n.quasis[0].value.cooked as string, at: n };
     case "UnaryExpression": {
       // -1 is a literal in the source; validation then rejects it where only unsigned numbers fit.
       const arg = unwrap(n.argument);
-      if (n.operator === "-" && arg.type === "Literal" && typeof arg.value === "number") return { t: "num", v: -arg.value, at: n };
+      if (n.operator === "-" && arg.type === "Literal" && typeof arg.value === "number")
+        return { t: "num", v: -arg.value, at: n };
       return nonLiteral(cx, n, "is an expression, not a literal");
     }
     case "ArrayExpression": {
       const items: Lit[] = [];
       for (const el of n.elements as (Node | null)[]) {
         if (el === null) items.push(nonLiteral(cx, n, "has an empty slot"));
-        else if (el.type === "SpreadElement") items.push(nonLiteral(cx, el, "is a spread; list every item literally"));
+        else if (el.type === "SpreadElement")
+          items.push(nonLiteral(cx, el, "is a spread; list every item literally"));
         else items.push(readValue(cx, el));
       }
       return { t: "arr", items, at: n };
@@ -54,8 +62,12 @@ export function readValue(cx: LiteralContext, raw: Node): Lit {
       return nonLiteral(
         cx,
         n,
-        n.name === "undefined" ? "is not a value a declaration can hold" : "is a name; the compiler does not evaluate variables",
-        n.name === "undefined" ? "leave the key out to take the default" : "write the value literally where it is used",
+        n.name === "undefined"
+          ? "is not a value a declaration can hold"
+          : "is a name; the compiler does not evaluate variables",
+        n.name === "undefined"
+          ? "leave the key out to take the default"
+          : "write the value literally where it is used",
       );
     default:
       return nonLiteral(cx, n, "is not a literal");
@@ -81,14 +93,23 @@ function readObject(cx: LiteralContext, n: Node): Lit {
       ok = false;
       continue;
     }
-    const key = p.key.type === "Identifier" ? (p.key.name as string) : p.key.type === "Literal" ? String(p.key.value) : undefined;
+    const key =
+      p.key.type === "Identifier"
+        ? (p.key.name as string)
+        : p.key.type === "Literal"
+          ? String(p.key.value)
+          : undefined;
     if (key === undefined) {
       nonLiteral(cx, p.key, "is not a literal key");
       ok = false;
       continue;
     }
     if (p.shorthand) {
-      nonLiteral(cx, p, `is shorthand for ${key}: ${key}, a variable; the compiler does not evaluate variables`);
+      nonLiteral(
+        cx,
+        p,
+        `is shorthand for ${key}: ${key}, a variable; the compiler does not evaluate variables`,
+      );
       props.push({ key, keyAt: p.key, value: { t: "bad", at: p.value } });
       continue;
     }
@@ -112,7 +133,8 @@ function readCall(cx: LiteralContext, n: Node): Lit {
   const called = exported ?? sourceOf(cx.file, n.callee);
   const name = exported !== undefined ? helperName(exported) : undefined;
   if (name === undefined || name === "app" || name === "workload") {
-    const why = exported === undefined ? `${called}() is not an mvm helper` : `${called}() cannot be used as a value`;
+    const why =
+      exported === undefined ? `${called}() is not an mvm helper` : `${called}() cannot be used as a value`;
     cx.report("E_UNKNOWN_HELPER", n, `\`${sourceOf(cx.file, n)}\`: ${why}`);
     return { t: "bad", at: n };
   }

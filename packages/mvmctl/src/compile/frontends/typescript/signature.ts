@@ -38,11 +38,17 @@ const FUNCTIONS = new Set(["ArrowFunctionExpression", "FunctionExpression", "Fun
 /** Top-level statements, looking through `export` and `export default`. */
 function topLevel(program: Node): Node[] {
   return (program.body as Node[]).map((s) =>
-    (s.type === "ExportNamedDeclaration" || s.type === "ExportDefaultDeclaration") && s.declaration ? s.declaration : s,
+    (s.type === "ExportNamedDeclaration" || s.type === "ExportDefaultDeclaration") && s.declaration
+      ? s.declaration
+      : s,
   );
 }
 
-export function typescriptFunctionSignature(text: string, file: string, functionName: string): FoundFunction | undefined {
+export function typescriptFunctionSignature(
+  text: string,
+  file: string,
+  functionName: string,
+): FoundFunction | undefined {
   const parsed = parseTypeScript(text, file);
   const sdk = sdkBindings(parsed.program);
   const decls = new Map<string, Node>();
@@ -61,7 +67,11 @@ export function typescriptFunctionSignature(text: string, file: string, function
     // const f = mvm.app({...})(fn): the wrapped function is what the runner calls.
     if (n.type === "CallExpression") {
       const inner = unwrap(n.callee);
-      if (inner.type === "CallExpression" && sdkExportOf(unwrap(inner.callee), sdk) === "app" && n.arguments[0]) {
+      if (
+        inner.type === "CallExpression" &&
+        sdkExportOf(unwrap(inner.callee), sdk) === "app" &&
+        n.arguments[0]
+      ) {
         const fn = unwrap(n.arguments[0]);
         if (FUNCTIONS.has(fn.type)) return { params: paramsOf(fn) };
         if (fn.type === "Identifier" && depth < 8) return resolve(fn.name, depth + 1) ?? { params: null };
