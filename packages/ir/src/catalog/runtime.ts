@@ -86,6 +86,11 @@ export const runtimeCodes = {
     hint: "check `mvmctl logs <name>` and the workload's memory_mb",
     exit: 137,
   },
+  E_INVOKE_ARGUMENTS: {
+    summary: "The call's arguments do not match the function's parameters.",
+    hint: "pass each parameter as --input NAME=VALUE; the error names the missing or unknown one",
+    exit: 1,
+  },
   E_USER_EXCEPTION: {
     summary: "The function raised an exception.",
     hint: "its kind and message are shown; fix the function or its input",

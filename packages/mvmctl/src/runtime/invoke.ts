@@ -1,6 +1,8 @@
 // `invoke()`: one function call in a running instance. The runner's stdout is the JSON result
 // (collected); its stderr is the user's own prints (streamed to the caller) plus, on a user
 // exception, one `MVM_ENVELOPE: {...}` line that is turned into an error here.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
 import type { OutputSink } from "./agent-session.js";
 import type { CallPayload } from "./invoke-input.js";
@@ -79,15 +81,34 @@ class StderrFilter {
   }
 }
 
+interface EntrypointParam {
+  name: string;
+  required?: boolean;
+}
+
+/** The image's entrypoints (runtime.json form), for hints that name what can be called. */
+async function imageEntrypoints(imageDir: string): Promise<{ primary: string; entrypoints: Record<string, { params?: EntrypointParam[] }> } | undefined> {
+  try {
+    return JSON.parse(await readFile(join(imageDir, "image.json"), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+function signatureText(fn: string, params: EntrypointParam[] | undefined): string {
+  return `${fn}(${(params ?? []).map((p) => (p.required === false ? `${p.name}?` : p.name)).join(", ")})`;
+}
+
 export async function invoke(o: InvokeOptions): Promise<InvokeResult> {
-  const { agent, secretEnv } = await openInstance(o.home, o.name);
+  const { agent, secretEnv, state } = await openInstance(o.home, o.name);
   const out: Buffer[] = [];
   const filter = new StderrFilter(o.stderr ?? (() => undefined));
   const sink: OutputSink = { stdout: (b) => out.push(b), stderr: (b) => filter.push(b) };
   const t0 = performance.now();
   let code: number;
   try {
-    code = await agent.invoke(
+    code = await agent
+      .invoke(
       {
         entrypoint: o.fn,
         stdin: Buffer.from(JSON.stringify(o.payload)),
@@ -95,7 +116,20 @@ export async function invoke(o: InvokeOptions): Promise<InvokeResult> {
         env: secretEnv,
       },
       sink,
-    );
+    )
+      .catch(async (e: unknown) => {
+        // An unknown --fn: say which entrypoints the image has.
+        if (e instanceof MvmError && e.code === "E_ENTRYPOINT_INVALID" && o.fn) {
+          const eps = await imageEntrypoints(state.image_dir);
+          if (eps) {
+            throw new MvmError(e.code, e.message, {
+              hint: `this image's entrypoints: ${Object.keys(eps.entrypoints).join(", ")} (the default is ${eps.primary})`,
+              cause: e,
+            });
+          }
+        }
+        throw e;
+      });
   } finally {
     filter.flushAll();
     agent.close();
@@ -104,6 +138,16 @@ export async function invoke(o: InvokeOptions): Promise<InvokeResult> {
   const text = Buffer.concat(out).toString("utf8");
   if (code !== 0) {
     const env = findEnvelope(filter.tail);
+    if (env?.kind === "argument_error") {
+      // Not the function's own exception: the call did not match its parameters.
+      const eps = await imageEntrypoints(state.image_dir);
+      const fn = o.fn ?? eps?.primary;
+      const sig = fn && eps ? signatureText(fn, eps.entrypoints[fn]?.params) : undefined;
+      throw new MvmError("E_INVOKE_ARGUMENTS", env.message, {
+        hint: `${sig ? `the function is ${sig}; ` : ""}pass each parameter as --input NAME=VALUE (values are JSON when they parse)`,
+        exitCode: code,
+      });
+    }
     if (env) {
       throw new MvmError("E_USER_EXCEPTION", `${env.kind}: ${env.message}`, {
         hint: `the call failed in the guest; any output it printed is above${env.error_id ? ` (error id ${env.error_id})` : ""}`,

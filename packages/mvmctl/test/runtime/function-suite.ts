@@ -50,6 +50,16 @@ export function functionSuite(o: FunctionSuite): void {
     assert.equal(JSON.parse(dflt.stdout), "hello bo!");
   });
 
+  test("a missing or unknown argument is an error naming it and the signature", async () => {
+    const missing = await h.run(["invoke", o.name, "--input", "punctuation=!"]);
+    expectCode(h, missing, 1, "invoke without name");
+    assert.match(missing.stderr, /error\[E_INVOKE_ARGUMENTS\]: missing required argument 'name'/);
+    assert.match(missing.stderr, /the function is greet\(name, punctuation\?\)/);
+    const unknown = await h.run(["invoke", o.name, "--input", "name=x", "--input", "nme=y"]);
+    expectCode(h, unknown, 1, "invoke with an unknown argument");
+    assert.match(unknown.stderr, /unexpected argument 'nme'/);
+  });
+
   test("--stdin takes a raw [args, kwargs] payload", async () => {
     const r = await h.run(["invoke", o.name, "--stdin", "-"], { input: '[["cy"], {"punctuation": "."}]' });
     expectCode(h, r, 0, "invoke --stdin");
