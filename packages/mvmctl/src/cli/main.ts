@@ -1,29 +1,40 @@
 // mvmctl's entry point: registers the verbs, runs one, and funnels every error through
-// printTopLevelError. Command modules are small; each loads its stage only when it runs, so
+// printTopLevelError. Command modules are small and load their stage only when they run, so
 // `mvmctl compile` does not pay for QEMU or build code.
 
 import { MvmError } from "@mvm/ir/errors";
 import { Command, CommanderError } from "commander";
+import { buildCommand } from "../commands/build.js";
+import { compileCommand } from "../commands/compile.js";
+import { doctorCommand } from "../commands/doctor.js";
+import { downCommand } from "../commands/down.js";
+import { execCommand } from "../commands/exec.js";
+import { fsCommand } from "../commands/fs.js";
+import { invokeCommand } from "../commands/invoke.js";
+import { logsCommand } from "../commands/logs.js";
+import { psCommand } from "../commands/ps.js";
+import { secretCommand } from "../commands/secret.js";
+import { upCommand } from "../commands/up.js";
 import { ExitCode } from "./exit-codes.js";
 import { printTopLevelError } from "./print-error.js";
 import { VERSION } from "./version.js";
 
-/** One entry per verb module; each exports `<name>Command(): Command`. */
-const COMMAND_MODULES: [string, string][] = [
-  ["../commands/compile.js", "compileCommand"],
-  ["../commands/build.js", "buildCommand"],
-  ["../commands/up.js", "upCommand"],
-  ["../commands/invoke.js", "invokeCommand"],
-  ["../commands/exec.js", "execCommand"],
-  ["../commands/fs.js", "fsCommand"],
-  ["../commands/ps.js", "psCommand"],
-  ["../commands/logs.js", "logsCommand"],
-  ["../commands/down.js", "downCommand"],
-  ["../commands/doctor.js", "doctorCommand"],
-  ["../commands/secret.js", "secretCommand"],
+/** The verbs, in the order `--help` lists them. */
+const COMMANDS: (() => Command)[] = [
+  compileCommand,
+  buildCommand,
+  upCommand,
+  invokeCommand,
+  execCommand,
+  fsCommand,
+  psCommand,
+  logsCommand,
+  downCommand,
+  doctorCommand,
+  secretCommand,
 ];
 
-export async function createProgram(): Promise<Command> {
+export function createProgram(): Command {
   const program = new Command("mvmctl")
     .description("Compile decorated functions into microVM images, boot them, and invoke them.")
     .version(VERSION, "-V, --version")
@@ -40,22 +51,7 @@ Examples:
   mvmctl invoke hello --input name='ari'     # run the function in the guest
   mvmctl down hello`,
     );
-  const mods = await Promise.all(
-    COMMAND_MODULES.map(async ([spec, name]) => {
-      try {
-        const mod = (await import(spec)) as Record<string, () => Command>;
-        return mod[name]?.();
-      } catch (e) {
-        if (
-          (e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" &&
-          String((e as Error).message).includes(spec.slice(2))
-        )
-          return undefined;
-        throw e;
-      }
-    }),
-  );
-  for (const cmd of mods) if (cmd) program.addCommand(cmd);
+  for (const make of COMMANDS) program.addCommand(make());
   program.exitOverride();
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
@@ -65,7 +61,7 @@ export async function main(argv: string[]): Promise<void> {
   const debug = argv.includes("--debug");
   const json = argv.includes("--json");
   try {
-    const program = await createProgram();
+    const program = createProgram();
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {
     if (e instanceof CommanderError) {
