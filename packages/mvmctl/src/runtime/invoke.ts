@@ -87,7 +87,9 @@ interface EntrypointParam {
 }
 
 /** The image's entrypoints (runtime.json form), for hints that name what can be called. */
-async function imageEntrypoints(imageDir: string): Promise<{ primary: string; entrypoints: Record<string, { params?: EntrypointParam[] }> } | undefined> {
+async function imageEntrypoints(
+  imageDir: string,
+): Promise<{ primary: string; entrypoints: Record<string, { params?: EntrypointParam[] }> } | undefined> {
   try {
     return JSON.parse(await readFile(join(imageDir, "image.json"), "utf8"));
   } catch {
@@ -109,14 +111,14 @@ export async function invoke(o: InvokeOptions): Promise<InvokeResult> {
   try {
     code = await agent
       .invoke(
-      {
-        entrypoint: o.fn,
-        stdin: Buffer.from(JSON.stringify(o.payload)),
-        timeoutMs: o.timeoutMs,
-        env: secretEnv,
-      },
-      sink,
-    )
+        {
+          entrypoint: o.fn,
+          stdin: Buffer.from(JSON.stringify(o.payload)),
+          timeoutMs: o.timeoutMs,
+          env: secretEnv,
+        },
+        sink,
+      )
       .catch(async (e: unknown) => {
         // An unknown --fn: say which entrypoints the image has.
         if (e instanceof MvmError && e.code === "E_ENTRYPOINT_INVALID" && o.fn) {

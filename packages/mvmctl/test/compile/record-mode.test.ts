@@ -8,11 +8,19 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { REPO_ROOT, runCli, tempDir } from "../helpers/cli.js";
 
+/** The parts of a Workload IR these tests read (the full type lives in @mvm/ir). */
+interface Ir {
+  id: string;
+  // biome-ignore lint/suspicious/noExplicitAny: JSON read back from workload.json, checked field by field below
+  apps: any[];
+  extensions: unknown;
+}
+
 const SCRIPTS = path.join(path.dirname(fileURLToPath(import.meta.url)), "record-scripts");
 
 async function compileScript(
   file: string,
-): Promise<{ ir: Record<string, any>; stderr: string; ran: boolean }> {
+): Promise<{ ir: Ir; stderr: string; ran: boolean }> {
   const dir = await tempDir();
   const marker = path.join(dir, "marker");
   const r = await runCli(["compile", path.join(SCRIPTS, file), "--out", path.join(dir, "out")], {
@@ -27,7 +35,7 @@ async function compileScript(
   };
 }
 
-function expectEtl(ir: Record<string, any>, id: string): void {
+function expectEtl(ir: Ir, id: string): void {
   assert.equal(ir.id, id);
   const app = ir.apps[0];
   assert.deepEqual(app.entrypoints, [
