@@ -18,9 +18,7 @@ interface Ir {
 
 const SCRIPTS = path.join(path.dirname(fileURLToPath(import.meta.url)), "record-scripts");
 
-async function compileScript(
-  file: string,
-): Promise<{ ir: Ir; stderr: string; ran: boolean }> {
+async function compileScript(file: string): Promise<{ ir: Ir; stderr: string; ran: boolean }> {
   const dir = await tempDir();
   const marker = path.join(dir, "marker");
   const r = await runCli(["compile", path.join(SCRIPTS, file), "--out", path.join(dir, "out")], {
