@@ -15,6 +15,7 @@ APT_PACKAGES=(
   kmod xz-utils zstd  # kernel module handling for the initramfs
   nix-bin           # nix-instantiate --parse checks the generated flake.nix offline
   clang libclang-rt-14-dev  # libFuzzer + ASan/UBSan for the agent's fuzz targets
+  python3 python3-pip python3-setuptools python3-wheel  # host pip installs locked wheels into images
   ca-certificates
 )
 
