@@ -635,7 +635,7 @@ static void op_invoke_stdin(const char *s, uint32_t id) {
 }
 
 static void op_exec(const char *s, uint32_t id) {
-    if (!A.rt.dev) return send_err(id, "unsupported", "exec is disabled: the image was not built with dev: true");
+    if (!A.rt.dev) return send_err(id, "unsupported", "exec is disabled: this is a production image (runtime.json dev: false)");
     int a = json_get(s, toks, 0, "argv");
     if (a < 0 || toks[a].type != J_ARRAY || toks[a].size == 0 || toks[a].size > 4096)
         return send_err(id, "protocol_error", "argv must be a non-empty array of strings");

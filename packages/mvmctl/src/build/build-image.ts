@@ -48,6 +48,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
       backend: choice.backend,
       debs: plan.debs,
       strict: opts.strict ?? false,
+      production: opts.production ?? false,
     });
     if (!opts.force) {
       const hit = await lookupByInputs(home, hash);
@@ -85,6 +86,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
           inputsHash: hash,
           home,
           reporter,
+          production: opts.production,
         });
         packages = out.packages;
         resolution = out.resolution;
@@ -105,7 +107,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
         sizes[f] = (await stat(join(outDir, f))).size;
       }
       const digest = sha256Hex(canonicalJson(files));
-      const rt = runtimeJson(launch);
+      const rt = runtimeJson(launch, { production: opts.production });
       const image: ImageJson = {
         image_format_version: 1,
         digest,

@@ -66,6 +66,7 @@ export async function buildDebian(o: {
   inputsHash: string;
   home: string;
   reporter: Reporter;
+  production?: boolean;
 }): Promise<BackendOutput> {
   const { reporter } = o;
   const warnings: string[] = [];
@@ -88,7 +89,9 @@ export async function buildDebian(o: {
     substituted: r.substituted,
   }));
 
-  await stageRoot(root, join(o.compiledDir, "src"), o.launch, o.agent, reporter);
+  await stageRoot(root, join(o.compiledDir, "src"), o.launch, o.agent, reporter, {
+    production: o.production,
+  });
   reporter.step("stripping package manager, caches and docs");
   await stripRoot(root);
   await fixTimestamps(root, SOURCE_DATE_EPOCH);

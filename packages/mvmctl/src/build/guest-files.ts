@@ -6,7 +6,7 @@ import { MvmError } from "@mvm/ir/errors";
 import type { AgentArtifacts } from "./agent-artifacts.js";
 import { bakeGuestSdks } from "./guest-sdks.js";
 import { hookScripts } from "./hooks-script.js";
-import { runtimeJson } from "./runtime-json.js";
+import { type RuntimeJsonOptions, runtimeJson } from "./runtime-json.js";
 import type { LaunchJson } from "./types.js";
 
 /** A guest path joined under the staged root, refusing paths that climb out of it. */
@@ -24,7 +24,12 @@ async function put(path: string, data: string | Uint8Array, mode: number): Promi
   await chmod(path, mode);
 }
 
-export async function bakeGuestFiles(root: string, launch: LaunchJson, agent: AgentArtifacts): Promise<void> {
+export async function bakeGuestFiles(
+  root: string,
+  launch: LaunchJson,
+  agent: AgentArtifacts,
+  rt: RuntimeJsonOptions = {},
+): Promise<void> {
   // files[] first, so the mvm-owned paths below always win over a workload file of the same name.
   for (const f of launch.files ?? []) {
     await put(
@@ -33,7 +38,11 @@ export async function bakeGuestFiles(root: string, launch: LaunchJson, agent: Ag
       Number.parseInt(f.mode ?? "0644", 8),
     );
   }
-  await put(join(root, "etc/mvm/runtime.json"), `${JSON.stringify(runtimeJson(launch), null, 2)}\n`, 0o644);
+  await put(
+    join(root, "etc/mvm/runtime.json"),
+    `${JSON.stringify(runtimeJson(launch, rt), null, 2)}\n`,
+    0o644,
+  );
   for (const [phase, script] of Object.entries(hookScripts(launch))) {
     if (phase === "before_build") continue; // ran during the build, never baked
     await put(join(root, "etc/mvm/hooks", `${phase}.sh`), script, 0o755);

@@ -37,6 +37,7 @@ export interface InputsHashParts {
   backend: string;
   debs: string[];
   strict: boolean;
+  production: boolean;
 }
 
 export async function inputsHash(p: InputsHashParts): Promise<string> {
@@ -45,6 +46,7 @@ export async function inputsHash(p: InputsHashParts): Promise<string> {
       builder: BUILDER_FORMAT,
       backend: p.backend,
       strict: p.strict,
+      production: p.production,
       compiled: await treeDigest(p.compiledDir),
       agent: await sha256File(p.agent.agent),
       runner_py: await sha256File(p.agent.runnerPy),

@@ -11,6 +11,7 @@ import { bakeBundle } from "./bundle.js";
 import { run, runOk } from "./exec.js";
 import { bakeGuestFiles } from "./guest-files.js";
 import { hookScripts } from "./hooks-script.js";
+import type { RuntimeJsonOptions } from "./runtime-json.js";
 import { GUEST_APP_DIR } from "./runtime-json.js";
 import type { LaunchJson, Reporter } from "./types.js";
 
@@ -148,6 +149,7 @@ export async function stageRoot(
   launch: LaunchJson,
   agent: AgentArtifacts,
   reporter: Reporter,
+  rt: RuntimeJsonOptions = {},
 ): Promise<StagedRoot> {
   const appDir = join(root, GUEST_APP_DIR.slice(1));
   await rm(appDir, { recursive: true, force: true });
@@ -155,7 +157,7 @@ export async function stageRoot(
   if (transpiled.length) reporter.step(`transpiled ${transpiled.length} TypeScript file(s) to .mjs`);
   const deps = await installAppDeps(launch, root, appDir);
   if (deps.kind !== "none") reporter.step(`${deps.kind} dependencies: ${deps.count} from ${deps.lockfile}`);
-  await bakeGuestFiles(root, launch, agent);
+  await bakeGuestFiles(root, launch, agent, rt);
   await runBeforeBuild(root, launch, reporter);
   return { deps, transpiled };
 }

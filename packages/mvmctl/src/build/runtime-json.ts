@@ -54,15 +54,15 @@ function runtimeEntrypoint(ep: IrEntrypoint, launch: LaunchJson): RuntimeEntrypo
   };
 }
 
-/**
- * `dev` images accept `exec` and `fs`. The IR has no production switch yet, so every image built
- * today is a dev image; the policy lives in this one function for when it gets one.
- */
-export function isDevImage(_launch: LaunchJson): boolean {
-  return true;
+export interface RuntimeJsonOptions {
+  /**
+   * Production images (`mvmctl build --production`): the agent refuses `exec`, so the only way to
+   * run code in the guest is the workload's declared entrypoints. Default: a dev image.
+   */
+  production?: boolean;
 }
 
-export function runtimeJson(launch: LaunchJson): RuntimeJson {
+export function runtimeJson(launch: LaunchJson, opts: RuntimeJsonOptions = {}): RuntimeJson {
   const entrypoints: Record<string, RuntimeEntrypoint> = {};
   for (const ep of launch.entrypoints) entrypoints[entrypointName(ep)] = runtimeEntrypoint(ep, launch);
   const hooks = (["before_start", "after_start", "before_stop"] as HookPhase[]).filter(
@@ -71,7 +71,7 @@ export function runtimeJson(launch: LaunchJson): RuntimeJson {
   return {
     version: 1,
     workload_id: launch.workload_id,
-    dev: isDevImage(launch),
+    dev: !opts.production,
     primary: entrypointName(launch.entrypoint),
     env: literalEnv(launch.env),
     entrypoints,

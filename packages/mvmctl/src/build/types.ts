@@ -93,6 +93,8 @@ export interface BuildOptions {
   force?: boolean;
   /** A kernel .deb or vmlinuz to use instead of the pinned one. */
   kernel?: string;
+  /** A production image: the agent refuses `exec` (see runtime-json.ts). */
+  production?: boolean;
   reporter: Reporter;
 }
 

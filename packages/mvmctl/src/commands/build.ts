@@ -1,12 +1,7 @@
 // `mvmctl build`: parse flags, call the build stage, render the digest and the resolution table.
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { createReporter, silentReporter } from "../cli/reporter.js";
-
-function homeDir(): string {
-  return process.env.MVM_HOME ? resolve(process.env.MVM_HOME) : join(homedir(), ".mvm");
-}
+import { mvmHome } from "../home.js";
 
 export function buildCommand(): Command {
   return new Command("build")
@@ -21,6 +16,10 @@ export function buildCommand(): Command {
     .option("--strict", "refuse package version substitutions instead of warning")
     .option("--force", "rebuild even when the store has an image for these inputs")
     .option("--kernel <path>", "use this kernel (.deb or vmlinuz) instead of the pinned Debian cloud kernel")
+    .option(
+      "--production",
+      "a production image: the guest agent refuses `mvmctl exec` (default: a dev image)",
+    )
     .option("--json", "print a JSON summary (with the digest) on stdout")
     .option("-q, --quiet", "no progress output")
     .addHelpText(
@@ -33,6 +32,7 @@ before_build hooks run inside the image being built.
 Examples:
   mvmctl build /tmp/hello
   mvmctl build /tmp/hello.tgz --json | jq -r .digest
+  mvmctl build /tmp/hello --production        # the guest agent refuses exec
   mvmctl build /tmp/hello --strict            # python312 on Debian bookworm (3.11) is an error
   mvmctl build /tmp/hello --force             # rebuild; same inputs give the same digest
   mvmctl build /tmp/hello --kernel ./linux-image-6.1.0-50-cloud-amd64_6.1.176-1_amd64.deb`,
@@ -45,6 +45,7 @@ Examples:
           strict?: boolean;
           force?: boolean;
           kernel?: string;
+          production?: boolean;
           json?: boolean;
           quiet?: boolean;
         },
@@ -53,11 +54,12 @@ Examples:
         const reporter = o.quiet ? silentReporter : createReporter();
         const res = await buildImage({
           input: compiled,
-          home: homeDir(),
+          home: mvmHome(),
           backend: o.backend,
           strict: o.strict,
           force: o.force,
           kernel: o.kernel,
+          production: o.production,
           reporter,
         });
         const img = res.image;

@@ -1,7 +1,7 @@
 // `mvmctl secret put|ls|rm`: the host secret store. A value comes from stdin or a no-echo prompt,
 // never from argv (argv is visible in `ps` and shell history).
 import { Command } from "commander";
-import { mvmHome } from "../runtime/paths.js";
+import { mvmHome } from "../home.js";
 
 async function readValue(name: string): Promise<Buffer> {
   if (!process.stdin.isTTY) {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { isMvmError } from "@mvm/ir/errors";
 import { agentDir } from "../build/agent-artifacts.js";
 import { findOnPath, resolvePython, resolveTsRunner } from "../compile/record/resolve-runner.js";
-import { mvmHome } from "../runtime/paths.js";
+import { mvmHome } from "../home.js";
 import { probeKvm } from "../runtime/vmm/kvm-probe.js";
 
 export type CheckStatus = "ok" | "warn" | "fail";

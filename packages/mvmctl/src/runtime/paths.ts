@@ -1,10 +1,7 @@
 // Where the runtime keeps things under $MVM_HOME (docs/architecture.md, "Instances").
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 
-export function mvmHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.MVM_HOME ? resolve(env.MVM_HOME) : join(homedir(), ".mvm");
-}
+export { mvmHome } from "../home.js";
 
 export function instancesDir(home: string): string {
   return join(home, "instances");

@@ -56,3 +56,9 @@ test("secret references never reach runtime.json", () => {
   assert.deepEqual(rt.entrypoints.greet?.env, { LIT: "v" });
   assert.ok(!JSON.stringify(rt).includes("secret_ref"));
 });
+
+test("a production image turns exec off; dev is the default", () => {
+  const launch = { workload_id: "w", entrypoint: fn, entrypoints: [fn], env: {}, hooks: {} } as unknown as LaunchJson;
+  assert.equal(runtimeJson(launch).dev, true);
+  assert.equal(runtimeJson(launch, { production: true }).dev, false);
+});

@@ -67,7 +67,7 @@ export const AGENT_ERROR_TABLE: Record<AgentErrorKind | ClientErrorKind, Row> = 
   unsupported: {
     code: "E_AGENT_UNSUPPORTED",
     exit: 1,
-    hint: "this image's agent does not offer that operation (exec needs an image built with dev: true)",
+    hint: "this image's agent does not offer that operation (exec needs a dev image: build without --production)",
   },
   protocol_error: {
     code: "E_AGENT_PROTOCOL",
