@@ -85,6 +85,19 @@ function issueDiagnostics(issue: z.core.$ZodIssue): Diagnostic[] {
   return [diagnostic("E_MALFORMED_MANIFEST", formatPath(path), issue.message)];
 }
 
+/** A deep copy of `value` with a valid placeholder id at each issue's path. */
+function withValidIds(value: unknown, issues: z.core.$ZodIssue[]): unknown {
+  const copy = structuredClone(value) as Record<string | number, unknown>;
+  for (const issue of issues) {
+    const path = issue.path.filter((s): s is string | number => typeof s !== "symbol");
+    let node: Record<string | number, unknown> = copy;
+    for (const seg of path.slice(0, -1)) node = node[seg] as Record<string | number, unknown>;
+    const last = path.at(-1);
+    if (last !== undefined && node && typeof node === "object") node[last] = "x";
+  }
+  return copy;
+}
+
 /** Validates an already-parsed JSON value. Never throws for bad input. */
 export function validateWorkload(value: unknown, locate?: Locator): ValidationResult {
   const attach = (ds: Diagnostic[]): Diagnostic[] =>
@@ -98,7 +111,17 @@ export function validateWorkload(value: unknown, locate?: Locator): ValidationRe
   const versionProblems = checkVersion(value);
   if (versionProblems.length > 0) return { diagnostics: attach(versionProblems) };
   const parsed = Workload.safeParse(value, { reportInput: false });
-  if (!parsed.success) return { diagnostics: attach(parsed.error.issues.flatMap(issueDiagnostics)) };
+  if (!parsed.success) {
+    const shape = parsed.error.issues.flatMap(issueDiagnostics);
+    // An invalid id is not a shape problem: the rest of the document can still be checked, so a
+    // bad name does not hide (say) a wildcard egress grant. Re-parse with placeholders at those
+    // paths and run the rules too; any other shape problem stops here, as rules need the shape.
+    if (!shape.every((d) => d.code === "E_INVALID_ID")) return { diagnostics: attach(shape) };
+    const patched = withValidIds(value, parsed.error.issues);
+    const again = Workload.safeParse(patched, { reportInput: false });
+    const rules = again.success ? checkRules(again.data) : [];
+    return { diagnostics: attach([...shape, ...rules]) };
+  }
   const diagnostics = attach(checkRules(parsed.data));
   return errorsOf(diagnostics).length > 0 ? { diagnostics } : { workload: parsed.data, diagnostics };
 }

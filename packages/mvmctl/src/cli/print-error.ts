@@ -31,8 +31,7 @@ export function formatError(e: MvmError, debug = false): string {
   let s = "";
   if (e.diagnostics.length > 0) {
     s += e.diagnostics.map(formatDiagnostic).join("");
-    const n = e.diagnostics.filter((d) => d.severity === "error").length;
-    s += `${pc.red(`error[${e.code}]`)}: ${e.message}${n > 1 ? ` (${n} problems)` : ""}\n`;
+    s += `${pc.red(`error[${e.code}]`)}: ${e.message}\n`;
   } else {
     const loc = where(e);
     s += `${pc.red(`error[${e.code}]`)}: ${loc ? `${loc}: ` : ""}${e.message}\n`;
