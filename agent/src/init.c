@@ -338,10 +338,22 @@ int init_main(void) {
                 agent = -1;
                 agent_restart_at = mono_ms() + 1000;
             } else if (pid == svc_pid) {
-                LOG("service %s exited (status %d); restarting in %lld ms", svc->name, st, (long long)svc_backoff);
                 svc_pid = -1;
-                svc_restart_at = mono_ms() + svc_backoff;
-                if (svc_backoff < 30000) svc_backoff *= 2;
+                /* A command entrypoint that exits 0 has finished its work (a batch worker): it
+                   stays finished. A failure or a death by signal is restarted with backoff, as a
+                   service would be. */
+                if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+                    LOG("service %s finished (exit 0); not restarted", svc->name);
+                } else {
+                    if (WIFEXITED(st))
+                        LOG("service %s exited with %d; restarting in %lld ms", svc->name, WEXITSTATUS(st),
+                            (long long)svc_backoff);
+                    else
+                        LOG("service %s killed by signal %d; restarting in %lld ms", svc->name,
+                            WIFSIGNALED(st) ? WTERMSIG(st) : 0, (long long)svc_backoff);
+                    svc_restart_at = mono_ms() + svc_backoff;
+                    if (svc_backoff < 30000) svc_backoff *= 2;
+                }
             }
         }
     }
