@@ -1,0 +1,93 @@
+// Lifecycle of an instance's egress proxy process (docs/adr/0008-egress-proxy.md): started detached
+// by `up` before QEMU, found again by its pid + config path (in its argv), stopped by `down`.
+
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { MvmError } from "@mvm/ir/errors";
+import { writeFileAtomic } from "../instances.js";
+import { processAlive, sleep, waitGone } from "../proc.js";
+import type { EgressRule } from "./egress-proxy.js";
+
+export interface EgressProxyConfig {
+  socket: string;
+  log: string;
+  allowlist: EgressRule[];
+  resolve?: Record<string, string>;
+}
+
+/** Running from src (tsx) the entry is .ts and needs the loader; from dist it is plain .js. */
+function entry(name: string): { path: string; execArgv: string[] } {
+  const ts = import.meta.url.endsWith(".ts");
+  const path = fileURLToPath(new URL(`./${name}.${ts ? "ts" : "js"}`, import.meta.url));
+  return { path, execArgv: ts ? ["--import", "tsx"] : [] };
+}
+
+/** argv QEMU's guestfwd runs per guest connection: splices it to the proxy socket. */
+export function connectorArgv(socket: string): string[] {
+  // src/runtime/network/ and dist/runtime/network/ are both three levels below the package root.
+  const script = fileURLToPath(new URL("../../../libexec/egress-connect.mjs", import.meta.url));
+  return [process.execPath, script, socket];
+}
+
+/**
+ * MVM_EGRESS_RESOLVE="name=address,...": dial `address` for the declared `name` (the name stays
+ * what the allowlist is checked against). A test and debugging aid, like curl's --resolve.
+ */
+export function resolveOverrides(env: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (env ?? "").split(",")) {
+    const [name, address] = pair.split("=").map((s) => s.trim());
+    if (name && address) out[name.toLowerCase()] = address;
+  }
+  return out;
+}
+
+export async function startEgressProxy(
+  configPath: string,
+  cfg: EgressProxyConfig,
+  outLog: string,
+): Promise<number> {
+  await writeFileAtomic(configPath, `${JSON.stringify(cfg, null, 2)}\n`);
+  const e = entry("egress-proxy-main");
+  const out = openSync(outLog, "a", 0o600);
+  let pid: number | undefined;
+  try {
+    const child = spawn(process.execPath, [...e.execArgv, e.path, configPath], {
+      detached: true,
+      stdio: ["ignore", out, out],
+    });
+    child.unref();
+    pid = child.pid;
+  } finally {
+    closeSync(out);
+  }
+  if (pid === undefined) throw new MvmError("E_EGRESS_PROXY_FAILED", "cannot start the egress proxy");
+  const deadline = Date.now() + 15_000;
+  while (!existsSync(cfg.socket)) {
+    if (!processAlive(pid, configPath) || Date.now() > deadline) {
+      await stopEgressProxy(pid, configPath);
+      throw new MvmError("E_EGRESS_PROXY_FAILED", "the egress proxy did not start", {
+        hint: `see ${outLog}`,
+      });
+    }
+    await sleep(20);
+  }
+  return pid;
+}
+
+/** SIGTERM, then SIGKILL; a no-op when the process is gone (or the pid was reused). */
+export async function stopEgressProxy(pid: number, configPath: string): Promise<void> {
+  if (!processAlive(pid, configPath)) return;
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  if (await waitGone(pid, configPath, 2000)) return;
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
