@@ -9,7 +9,11 @@ if (!path) process.exit(2);
 const up = connect(path);
 process.stdin.pipe(up);
 up.pipe(process.stdout);
+// Exit only once everything the proxy sent has been written to the guest.
+process.stdout.on("finish", () => process.exit(0));
+up.on("close", () => {
+  if (!process.stdout.writableEnded) process.stdout.end();
+});
 up.on("error", () => process.exit(1));
-up.on("close", () => process.exit(0));
 process.stdin.on("error", () => process.exit(0));
 process.stdout.on("error", () => process.exit(0));
