@@ -1,6 +1,7 @@
 /* PID 1. Boot sequence (docs/protocol.md "Boot"):
  *   mount /proc /sys /dev → load /etc/mvm/modules → mount root ro + tmpfs upper + overlay →
- *   switch root → mount /proc /sys /dev /dev/pts /dev/shm /tmp /run → hostname, lo up, env →
+ *   switch root → mount /proc /sys /dev /dev/pts /dev/shm /tmp /run → hostname, lo up, eth0 up
+ *   (only when a NIC exists: network mode bridge), env →
  *   before_start → command service → agent child; then reap forever.
  * Every step logs one "mvm-init: [seconds] ..." line to the console: when a boot fails that is
  * all anyone gets to see. A failed root mount does not panic: the agent still starts (from the
@@ -14,7 +15,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,6 +171,44 @@ static void lo_up(void) {
     close(s);
 }
 
+static int set_addr(int s, const char *ifname, unsigned long req, const char *addr) {
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
+    struct sockaddr_in sin = {0};
+    sin.sin_family = AF_INET;
+    inet_pton(AF_INET, addr, &sin.sin_addr);
+    memcpy(&ifr.ifr_addr, &sin, sizeof sin);
+    return ioctl(s, req, &ifr);
+}
+
+/* Network mode bridge: the host gives the guest one virtio-net NIC on QEMU user networking that
+ * reaches nothing but the egress proxy at 10.0.2.100:3128 (docs/adr/0008-egress-proxy.md). A
+ * static address on the proxy's subnet is all it takes; there is deliberately no default route, so
+ * a client that ignores the proxy env fails at once (ENETUNREACH) instead of timing out. With no
+ * NIC (mode none) nothing happens. Addresses match GUEST_NET in runtime/vmm/qemu-args.ts. */
+static void eth0_up(void) {
+    if (if_nametoindex("eth0") == 0) return;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) {
+        LOG("eth0: socket: %s", strerror(errno));
+        return;
+    }
+    if (set_addr(s, "eth0", SIOCSIFADDR, "10.0.2.15") != 0 ||
+        set_addr(s, "eth0", SIOCSIFNETMASK, "255.255.255.0") != 0) {
+        LOG("eth0: cannot set 10.0.2.15/24: %s", strerror(errno));
+        close(s);
+        return;
+    }
+    struct ifreq ifr = {0};
+    strcpy(ifr.ifr_name, "eth0");
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+        ifr.ifr_flags |= IFF_UP;
+        if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) LOG("eth0 up: %s", strerror(errno));
+        else LOG("eth0 up: 10.0.2.15/24, egress only through the proxy at 10.0.2.100:3128");
+    }
+    close(s);
+}
+
 /* /etc/mvm/env: KEY=VALUE lines applied to init's environment (inherited by hooks/services). */
 static void apply_env_file(void) {
     char *text = NULL;
@@ -292,6 +333,7 @@ int init_main(void) {
     free(cmdline);
     mount_runtime_fs();
     lo_up();
+    eth0_up();
     apply_env_file();
     runtime_t rt;
     runtime_load(&rt, "/etc/mvm/runtime.json");

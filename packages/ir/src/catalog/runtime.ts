@@ -62,8 +62,19 @@ export const runtimeCodes = {
     exit: 1,
   },
   E_NETWORK_MODE_UNSUPPORTED: {
-    summary: "The workload's network mode is not supported by this runtime yet.",
-    hint: 'use network mode "none" until bridge/host networking lands',
+    summary:
+      'The workload\'s network mode is not supported by this runtime ("host" is refused: it would bypass the egress allowlist).',
+    hint: 'use network mode "none", or "bridge" with a declared egress allowlist',
+    exit: 1,
+  },
+  E_EGRESS_PROXY_FAILED: {
+    summary: "The host-side egress proxy of a bridge-mode instance did not start.",
+    hint: "see egress-proxy.log in the instance directory",
+    exit: 1,
+  },
+  E_NO_EGRESS_LOG: {
+    summary: "`logs --egress` was asked of an instance without an egress proxy (network mode none).",
+    hint: 'only network mode "bridge" has an egress proxy and its decision log',
     exit: 1,
   },
   E_BOOT_FAILED: {

@@ -6,7 +6,7 @@ import { MvmError } from "@mvm/ir/errors";
 import type { AgentArtifacts } from "./agent-artifacts.js";
 import { bakeGuestSdks } from "./guest-sdks.js";
 import { hookScripts } from "./hooks-script.js";
-import { type RuntimeJsonOptions, runtimeJson } from "./runtime-json.js";
+import { proxyEnv, type RuntimeJsonOptions, runtimeJson } from "./runtime-json.js";
 import type { LaunchJson } from "./types.js";
 
 /** A guest path joined under the staged root, refusing paths that climb out of it. */
@@ -43,6 +43,11 @@ export async function bakeGuestFiles(
     `${JSON.stringify(runtimeJson(launch, rt), null, 2)}\n`,
     0o644,
   );
+  // init applies /etc/mvm/env to its own environment, which before_start inherits; the agent's
+  // children get the same proxy env from runtime.json.
+  const initEnv = Object.entries(proxyEnv(launch.network));
+  if (initEnv.length)
+    await put(join(root, "etc/mvm/env"), initEnv.map(([k, v]) => `${k}=${v}\n`).join(""), 0o644);
   for (const [phase, script] of Object.entries(hookScripts(launch))) {
     if (phase === "before_build") continue; // ran during the build, never baked
     await put(join(root, "etc/mvm/hooks", `${phase}.sh`), script, 0o755);

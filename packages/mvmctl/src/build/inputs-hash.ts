@@ -9,7 +9,7 @@ import { sha256File } from "./file-hash.js";
 import { irNodeDir } from "./guest-sdks.js";
 
 /** Bump when a change to the builder changes image bytes for the same inputs. */
-export const BUILDER_FORMAT = 2;
+export const BUILDER_FORMAT = 3; // 3: bridge images carry the egress proxy env
 
 /** path -> "mode sha256" (or "link target") for every entry under dir, sorted. */
 export async function treeDigest(dir: string, rel = ""): Promise<Record<string, string>> {

@@ -62,6 +62,25 @@ export interface RuntimeJsonOptions {
   production?: boolean;
 }
 
+/**
+ * Bridge images: every process the agent starts gets the proxy env, since the host's egress proxy
+ * is the guest's only way out (docs/adr/0008-egress-proxy.md). The address matches GUEST_NET in
+ * runtime/vmm/qemu-args.ts and init.c. NO_PROXY keeps the guest's own loopback local.
+ */
+export function proxyEnv(network: unknown): Record<string, string> {
+  if ((network as { mode?: unknown } | null)?.mode !== "bridge") return {};
+  const url = "http://10.0.2.100:3128";
+  const noProxy = "localhost,127.0.0.1,::1";
+  return {
+    HTTP_PROXY: url,
+    HTTPS_PROXY: url,
+    http_proxy: url,
+    https_proxy: url,
+    NO_PROXY: noProxy,
+    no_proxy: noProxy,
+  };
+}
+
 export function runtimeJson(launch: LaunchJson, opts: RuntimeJsonOptions = {}): RuntimeJson {
   const entrypoints: Record<string, RuntimeEntrypoint> = {};
   for (const ep of launch.entrypoints) entrypoints[entrypointName(ep)] = runtimeEntrypoint(ep, launch);
@@ -73,7 +92,8 @@ export function runtimeJson(launch: LaunchJson, opts: RuntimeJsonOptions = {}): 
     workload_id: launch.workload_id,
     dev: !opts.production,
     primary: entrypointName(launch.entrypoint),
-    env: literalEnv(launch.env),
+    // The proxy env last: the workload cannot point its clients around the proxy by accident.
+    env: { ...literalEnv(launch.env), ...proxyEnv(launch.network) },
     entrypoints,
     hooks,
     ready: { poll_ms: 200, timeout_ms: 30000 },

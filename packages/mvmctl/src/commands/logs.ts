@@ -8,35 +8,43 @@ export function logsCommand(): Command {
     .option("-f, --follow", "keep printing new lines until the instance goes away (Ctrl-C to stop)")
     .option("-n, --lines <n>", "how many of the last lines to show first", "50")
     .option("--json", "one JSON object per line: {line}")
+    .option(
+      "--egress",
+      "the egress proxy's decisions instead (bridge mode; JSON lines: allow/deny, host, port)",
+    )
     .addHelpText(
       "after",
       `
 Examples:
   mvmctl logs hello
   mvmctl logs hello -n 200
-  mvmctl logs hello -f`,
+  mvmctl logs hello -f
+  mvmctl logs hello --egress              # every allowed/denied egress connection`,
     )
-    .action(async (name: string, o: { follow?: boolean; lines: string; json?: boolean }) => {
-      const { logs } = await import("../runtime/logs.js");
-      const { mvmHome } = await import("../runtime/paths.js");
-      const { MvmError } = await import("@mvm/ir");
-      const lines = Number(o.lines);
-      if (!Number.isInteger(lines) || lines < 0)
-        throw new MvmError("E_USAGE", `--lines must be a whole number, got "${o.lines}"`, { exitCode: 2 });
-      const ac = new AbortController();
-      const stop = () => ac.abort();
-      process.once("SIGINT", stop);
-      try {
-        await logs({
-          home: mvmHome(),
-          name,
-          lines,
-          follow: o.follow,
-          signal: ac.signal,
-          write: (l) => process.stdout.write(o.json ? `${JSON.stringify({ line: l })}\n` : `${l}\n`),
-        });
-      } finally {
-        process.off("SIGINT", stop);
-      }
-    });
+    .action(
+      async (name: string, o: { follow?: boolean; lines: string; json?: boolean; egress?: boolean }) => {
+        const { logs } = await import("../runtime/logs.js");
+        const { mvmHome } = await import("../runtime/paths.js");
+        const { MvmError } = await import("@mvm/ir");
+        const lines = Number(o.lines);
+        if (!Number.isInteger(lines) || lines < 0)
+          throw new MvmError("E_USAGE", `--lines must be a whole number, got "${o.lines}"`, { exitCode: 2 });
+        const ac = new AbortController();
+        const stop = () => ac.abort();
+        process.once("SIGINT", stop);
+        try {
+          await logs({
+            home: mvmHome(),
+            name,
+            lines,
+            egress: o.egress,
+            follow: o.follow,
+            signal: ac.signal,
+            write: (l) => process.stdout.write(o.json ? `${JSON.stringify({ line: l })}\n` : `${l}\n`),
+          });
+        } finally {
+          process.off("SIGINT", stop);
+        }
+      },
+    );
 }

@@ -2,6 +2,7 @@
 import { MvmError } from "@mvm/ir/errors";
 import { Command, Option } from "commander";
 import { createReporter, silentReporter } from "../cli/reporter.js";
+import type { InstanceNetwork } from "../runtime/instances.js";
 
 interface UpFlags {
   name?: string;
@@ -28,6 +29,13 @@ function memoryMiB(v: string): number {
   if (!m?.[1])
     throw new MvmError("E_USAGE", `--memory must look like 512, 512M or 1G, got "${v}"`, { exitCode: 2 });
   return Number(m[1]) * (m[2] && /g/i.test(m[2]) ? 1024 : 1);
+}
+
+/** One line: what the guest can reach. */
+export function networkSummary(name: string, n: InstanceNetwork | undefined): string {
+  if (!n || n.mode === "none") return "network: none (no NIC)";
+  const to = n.egress.map((g) => `${g.host}:${g.port}`).join(", ");
+  return `network: bridge, egress only via the host proxy to ${to || "nothing (none declared)"}; decisions: \`mvmctl logs ${name} --egress\``;
 }
 
 export function upCommand(): Command {
@@ -80,12 +88,13 @@ Examples:
       const s = res.state;
       if (o.json) {
         process.stdout.write(
-          `${JSON.stringify({ ok: true, name: s.name, workload_id: s.workload_id, digest: s.digest, accel: s.accel, cpus: s.cpus, memory_mb: s.memory_mb, boot_ms: res.bootMs, guest_boot_ms: res.guestBootMs, pid: s.pid })}\n`,
+          `${JSON.stringify({ ok: true, name: s.name, workload_id: s.workload_id, digest: s.digest, accel: s.accel, cpus: s.cpus, memory_mb: s.memory_mb, boot_ms: res.bootMs, guest_boot_ms: res.guestBootMs, pid: s.pid, network: { mode: s.network?.mode ?? "none", egress: s.network?.egress ?? [] } })}\n`,
         );
       } else {
         process.stdout.write(
           `${s.name} is up (accel ${s.accel}, ${s.cpus} vCPU, ${s.memory_mb} MiB, booted in ${(res.bootMs / 1000).toFixed(2)}s)\n`,
         );
+        process.stdout.write(`${networkSummary(s.name, s.network)}\n`);
       }
     });
 }

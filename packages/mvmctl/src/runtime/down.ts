@@ -7,6 +7,7 @@ import type { Reporter } from "../cli/reporter.js";
 import { connectAgent } from "./agent-connect.js";
 import { readFrom } from "./console-tail.js";
 import { listInstances, readState, removeInstanceDir, requireState, writeState } from "./instances.js";
+import { stopEgressProxy } from "./network/egress-process.js";
 import { instancePaths } from "./paths.js";
 import { processAlive } from "./proc.js";
 import { findQemu, QemuDriver } from "./vmm/qemu.js";
@@ -75,6 +76,9 @@ export async function down(o: DownOptions): Promise<DownResult> {
     how = stopped === "exited" ? "shutdown" : stopped;
     for (const line of shutdownLines(await readFrom(state.console_log, consoleStart))) r.log(line);
   }
+  // After the VM: the guest keeps its egress until it is gone, never longer.
+  const net = state.network;
+  if (net?.proxy_pid && net.proxy_config) await stopEgressProxy(net.proxy_pid, net.proxy_config);
   await removeInstanceDir(o.home, o.name);
   return { name: o.name, how };
 }

@@ -14,7 +14,7 @@ export interface ImageManifest {
   workload_id: string;
   app: string;
   resources: { cpu_cores: number; memory_mb: number; rootfs_size_mb?: number };
-  network: { mode: string } | null;
+  network: { mode: string; egress?: { allowlist: { host: string; port: number }[] } } | null;
   entrypoints: Record<string, { kind: string; [k: string]: unknown }>;
   primary: string;
   dev: boolean;

@@ -31,6 +31,18 @@ export interface InstanceState {
   console_log: string;
   /** Why the instance failed, when it did (boot error, hook failure, VM exit). */
   error?: string;
+  /** Absent for images built before networking existed: read as mode "none". */
+  network?: InstanceNetwork;
+}
+
+export interface InstanceNetwork {
+  mode: "none" | "bridge";
+  /** The declared egress allowlist the proxy enforces (bridge). */
+  egress: { host: string; port: number }[];
+  /** Bridge: the egress proxy process, its config (in its argv: the liveness marker) and its log. */
+  proxy_pid?: number;
+  proxy_config?: string;
+  egress_log?: string;
 }
 
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;

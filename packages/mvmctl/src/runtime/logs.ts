@@ -1,6 +1,8 @@
-// `logs()`: the guest console (kernel messages, mvm-init and agent lines, hook output), last N
-// lines, optionally followed until the instance goes away or the caller aborts.
+// `logs()`: the guest console (kernel messages, mvm-init and agent lines, hook output) or, with
+// `egress`, the egress proxy's decision log; last N lines, optionally followed until the instance
+// goes away or the caller aborts.
 import { existsSync, statSync } from "node:fs";
+import { MvmError } from "@mvm/ir/errors";
 import { readFrom, tailLines } from "./console-tail.js";
 import { requireState } from "./instances.js";
 import { sleep } from "./proc.js";
@@ -8,6 +10,8 @@ import { sleep } from "./proc.js";
 export interface LogsOptions {
   home: string;
   name: string;
+  /** The egress proxy's decision log (bridge mode) instead of the console. */
+  egress?: boolean;
   lines: number;
   follow?: boolean;
   signal?: AbortSignal;
@@ -16,12 +20,18 @@ export interface LogsOptions {
 
 export async function logs(o: LogsOptions): Promise<void> {
   const state = await requireState(o.home, o.name);
-  const path = state.console_log;
+  if (o.egress && !state.network?.egress_log) {
+    throw new MvmError("E_NO_EGRESS_LOG", `instance "${o.name}" has no egress log (network mode none)`, {
+      hint: 'only network mode "bridge" has an egress proxy',
+    });
+  }
+  const path = o.egress && state.network?.egress_log ? state.network.egress_log : state.console_log;
   let offset = existsSync(path) ? statSync(path).size : 0;
   for (const l of await tailLines(path, o.lines)) o.write(l);
   if (!o.follow) return;
   let partial = "";
-  while (!o.signal?.aborted && existsSync(path)) {
+  // Followed until the instance goes away (its console log goes with it).
+  while (!o.signal?.aborted && existsSync(state.console_log)) {
     await sleep(200);
     const more = await readFrom(path, offset);
     if (!more) continue;

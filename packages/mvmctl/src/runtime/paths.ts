@@ -16,6 +16,11 @@ export interface InstancePaths {
   /** QEMU's own stderr: argument errors, KVM failures, "terminating on signal". */
   vmmLog: string;
   secrets: string;
+  /** Bridge mode: the egress proxy's socket, config, decision log and own stdout/stderr. */
+  egressSocket: string;
+  egressConfig: string;
+  egressLog: string;
+  egressProxyLog: string;
 }
 
 export function instancePaths(home: string, name: string): InstancePaths {
@@ -28,5 +33,9 @@ export function instancePaths(home: string, name: string): InstancePaths {
     qmpSocket: join(dir, "qmp.sock"),
     vmmLog: join(dir, "vmm.log"),
     secrets: join(dir, "secrets.json"),
+    egressSocket: join(dir, "egress.sock"),
+    egressConfig: join(dir, "egress.json"),
+    egressLog: join(dir, "egress.log"),
+    egressProxyLog: join(dir, "egress-proxy.log"),
   };
 }

@@ -12,6 +12,7 @@ export interface PsRow {
   boot_ms: number | null;
   pid: number;
   digest: string;
+  network: { mode: string; egress: { host: string; port: number }[] };
   error?: string;
 }
 
@@ -27,6 +28,7 @@ export async function ps(home: string, now = Date.now()): Promise<PsRow[]> {
     boot_ms: s.boot_ms,
     pid: s.pid,
     digest: s.digest,
+    network: { mode: s.network?.mode ?? "none", egress: s.network?.egress ?? [] },
     ...(s.error ? { error: s.error } : {}),
   }));
 }

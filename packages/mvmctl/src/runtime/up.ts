@@ -12,13 +12,20 @@ import type { AgentSession } from "./agent-session.js";
 import { tailLines } from "./console-tail.js";
 import { resolveImage } from "./image-ref.js";
 import {
+  type InstanceNetwork,
   type InstanceState,
   readState,
   removeInstanceDir,
   validateInstanceName,
   writeState,
 } from "./instances.js";
-import { instancePaths, instancesDir } from "./paths.js";
+import {
+  connectorArgv,
+  resolveOverrides,
+  startEgressProxy,
+  stopEgressProxy,
+} from "./network/egress-process.js";
+import { type InstancePaths, instancePaths, instancesDir } from "./paths.js";
 import { processAlive, sleep } from "./proc.js";
 import { mintSecretTokens, writeInstanceSecrets } from "./secrets.js";
 import { hostTscKhz } from "./vmm/host-tsc.js";
@@ -64,12 +71,14 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   const m = image.manifest;
   const name = o.name ?? m.app ?? m.workload_id;
   validateInstanceName(name);
-  assertNetworkSupported(m.network?.mode ?? null);
+  const networkMode = m.network?.mode ?? null;
+  assertNetworkSupported(networkMode);
   const paths = instancePaths(o.home, name);
-  if (paths.agentSocket.length > SUN_PATH_MAX) {
+  const longest = networkMode === "bridge" ? paths.egressSocket : paths.agentSocket;
+  if (longest.length > SUN_PATH_MAX) {
     throw new MvmError(
       "E_INSTANCE_PATH_TOO_LONG",
-      `the agent socket path is too long for a unix socket: ${paths.agentSocket}`,
+      `a socket path is too long for a unix socket: ${longest}`,
       {
         hint: "use a shorter MVM_HOME or instance name",
       },
@@ -110,6 +119,16 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   }
   const secrets = mintSecretTokens(image.launch.secrets);
   await writeInstanceSecrets(paths.secrets, secrets);
+  const network = await startNetwork(networkMode, m.network?.egress?.allowlist ?? [], paths, r).catch(
+    async (e: unknown) => {
+      await removeInstanceDir(o.home, name);
+      throw e;
+    },
+  );
+  const stopProxy = async () => {
+    if (network.proxy_pid && network.proxy_config)
+      await stopEgressProxy(network.proxy_pid, network.proxy_config);
+  };
 
   r.step(`booting ${name} (${accel}, ${cpus} vCPU, ${memoryMiB} MiB)`);
   const driver = new QemuDriver(qemu);
@@ -123,7 +142,8 @@ export async function boot(o: BootOptions): Promise<BootResult> {
         cpus,
         memoryMiB,
         accel,
-        networkMode: m.network?.mode ?? null,
+        networkMode,
+        egressConnect: network.mode === "bridge" ? connectorArgv(paths.egressSocket) : undefined,
         consoleLog: paths.consoleLog,
         agentSocket: paths.agentSocket,
         qmpSocket: paths.qmpSocket,
@@ -133,6 +153,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     )
     .catch(async (e: unknown) => {
       // Nothing runs: leave no half-made instance behind.
+      await stopProxy();
       await removeInstanceDir(o.home, name);
       throw e;
     });
@@ -153,6 +174,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     agent_socket: paths.agentSocket,
     qmp_socket: paths.qmpSocket,
     console_log: paths.consoleLog,
+    network,
   };
   await writeState(o.home, state);
 
@@ -199,6 +221,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     for (const line of tail) r.log(`  ${line}`);
     for (const line of vmmTail) r.log(`  qemu: ${line}`);
     await driver.stop(vm.pid, paths.qmpSocket, { graceMs: 0 }).catch(() => undefined);
+    await stopProxy();
     // QEMU's own last word (a bad flag, KVM refusing) is the cause when the VM never ran.
     const qemuSaid = vmmTail.filter((l) => !/terminating on signal/.test(l)).at(-1);
     if (isMvmError(e) && e.code === "E_BOOT_FAILED" && qemuSaid) {
@@ -221,4 +244,37 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   } finally {
     agent?.close();
   }
+}
+
+/** Bridge mode: the egress proxy runs before QEMU starts, so the guest's first connection finds it. */
+async function startNetwork(
+  mode: string | null,
+  allowlist: { host: string; port: number }[],
+  paths: InstancePaths,
+  r: Reporter,
+): Promise<InstanceNetwork> {
+  if (mode !== "bridge") return { mode: "none", egress: [] };
+  const egress = allowlist.map((g) => ({ host: g.host, port: g.port }));
+  r.step(
+    egress.length
+      ? `network bridge: egress only to ${egress.map((g) => `${g.host}:${g.port}`).join(", ")}`
+      : "network bridge: no egress declared, every connection will be refused",
+  );
+  const pid = await startEgressProxy(
+    paths.egressConfig,
+    {
+      socket: paths.egressSocket,
+      log: paths.egressLog,
+      allowlist: egress,
+      resolve: resolveOverrides(process.env.MVM_EGRESS_RESOLVE),
+    },
+    paths.egressProxyLog,
+  );
+  return {
+    mode: "bridge",
+    egress,
+    proxy_pid: pid,
+    proxy_config: paths.egressConfig,
+    egress_log: paths.egressLog,
+  };
 }

@@ -15,7 +15,10 @@ export function sharedCacheDir(): string {
 
 export interface E2eHome {
   home: string;
-  run(args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<CliResult>;
+  run(
+    args: string[],
+    opts?: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv },
+  ): Promise<CliResult>;
   /** Every instance's console log, for failure messages. */
   consoles(): string;
   cleanup(): Promise<void>;
@@ -41,7 +44,8 @@ export async function e2eHome(): Promise<E2eHome> {
   };
   return {
     home,
-    run: (args, opts = {}) => runCli(args, { env, input: opts.input, timeoutMs: opts.timeoutMs ?? 180_000 }),
+    run: (args, opts = {}) =>
+      runCli(args, { env: { ...env, ...opts.env }, input: opts.input, timeoutMs: opts.timeoutMs ?? 180_000 }),
     consoles,
     async cleanup() {
       // Never leave a VM behind, even when a test failed half-way.

@@ -61,10 +61,42 @@ test("no NIC at all for network mode none (and for no network block)", () => {
   }
 });
 
-test("other network modes are a clear error until networking lands", () => {
-  for (const mode of ["bridge", "host"]) {
+test("mode none argv is exactly what it was before bridge mode existed", () => {
+  const argv = qemuArgs(base);
+  const i = argv.indexOf("-no-reboot");
+  assert.deepEqual(argv.slice(i, i + 4), ["-no-reboot", "-nic", "none", "-kernel"]);
+  assert.equal(argv.length, 37);
+});
+
+test("bridge: one virtio-net on restricted user networking, a guestfwd to the egress connector", () => {
+  const argv = qemuArgs({
+    ...base,
+    networkMode: "bridge",
+    egressConnect: ["/usr/bin/node", "/pkg/libexec/egress-connect.mjs", "/inst,x/it's/egress.sock"],
+  });
+  assert.deepEqual(flagValues(argv, "-nic"), []);
+  assert.ok(flagValues(argv, "-device").includes("virtio-net-device,netdev=net0"));
+  const netdevs = flagValues(argv, "-netdev");
+  assert.equal(netdevs.length, 1);
+  const nd = netdevs[0] ?? "";
+  assert.ok(nd.startsWith("user,id=net0,restrict=on,ipv6=off,net=10.0.2.0/24,host=10.0.2.2,"), nd);
+  // The command is split by g_shell_parse_argv: single-quoted words, a quote as '\'', commas doubled.
+  assert.ok(
+    nd.endsWith(
+      "guestfwd=tcp:10.0.2.100:3128-cmd:'/usr/bin/node' '/pkg/libexec/egress-connect.mjs' '/inst,,x/it'\\''s/egress.sock'",
+    ),
+    nd,
+  );
+});
+
+test("bridge without a connector is a programming error, not a NIC that reaches nothing", () => {
+  assert.throws(() => qemuArgs({ ...base, networkMode: "bridge" }), /egress connector/);
+});
+
+test("mode host (and anything unknown) is refused loudly", () => {
+  for (const mode of ["host", "macvtap"]) {
     assert.throws(
-      () => qemuArgs({ ...base, networkMode: mode }),
+      () => qemuArgs({ ...base, networkMode: mode, egressConnect: ["x"] }),
       (e: unknown) => isMvmError(e) && e.code === "E_NETWORK_MODE_UNSUPPORTED" && e.message.includes(mode),
     );
   }

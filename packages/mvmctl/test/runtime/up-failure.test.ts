@@ -59,9 +59,9 @@ test("QEMU failing at start: E_BOOT_FAILED with QEMU's message; failed instance;
   }
 });
 
-test("a network mode other than none is refused before anything starts", async () => {
+test("network mode host (it would bypass the egress allowlist) is refused before anything starts", async () => {
   const home = await mkdtemp(join(tmpdir(), "mvm-rt-upnet-"));
-  await storeWithImage(home, { mode: "bridge", ports: [] });
+  await storeWithImage(home, { mode: "host", ports: [] });
   await assert.rejects(
     boot({ home, ref: "w", accel: "tcg", reporter: silentReporter }),
     (e: unknown) => isMvmError(e) && e.code === "E_NETWORK_MODE_UNSUPPORTED",

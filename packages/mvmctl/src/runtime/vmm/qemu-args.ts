@@ -13,6 +13,11 @@ export interface QemuLaunchSpec {
   accel: Accel;
   /** IR network mode; null (no network block) means "none". */
   networkMode: string | null;
+  /**
+   * Bridge mode: the command QEMU runs for each guest connection to the proxy address; it splices
+   * the connection to the instance's egress proxy (docs/adr/0008-egress-proxy.md).
+   */
+  egressConnect?: string[];
   consoleLog: string;
   agentSocket: string;
   qmpSocket: string;
@@ -47,15 +52,56 @@ function optValue(v: string): string {
 }
 
 export function assertNetworkSupported(mode: string | null): void {
-  if (mode === null || mode === "none") return;
+  if (mode === null || mode === "none" || mode === "bridge") return;
   throw new MvmError(
     "E_NETWORK_MODE_UNSUPPORTED",
-    `network mode "${mode}" is not supported by this runtime yet`,
+    `network mode "${mode}" is not supported by this runtime`,
     {
-      hint: 'use network mode "none" (the default) until bridge/host networking lands',
+      hint:
+        mode === "host"
+          ? 'mode "host" would bypass the egress allowlist and is refused; use "bridge" with declared egress'
+          : 'use network mode "none" or "bridge"',
       path: ".apps[0].network.mode",
     },
   );
+}
+
+/**
+ * The guest side of bridge mode. These addresses are also compiled into the agent's init
+ * (agent/src/init.c) and baked into bridge images' proxy env (build/runtime-json.ts).
+ */
+export const GUEST_NET = {
+  subnet: "10.0.2.0/24",
+  host: "10.0.2.2",
+  guest: "10.0.2.15",
+  proxy: "10.0.2.100",
+  proxyPort: 3128,
+} as const;
+
+/** g_shell_parse_argv (what libslirp splits a guestfwd cmd with) takes POSIX single quotes. */
+function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * Mode none: no NIC at all. Mode bridge: one virtio-net on user-mode networking with restrict=on
+ * (slirp drops every guest packet except to guestfwd targets; DHCP answers are harmless) and one
+ * guestfwd: the proxy address runs the connector per connection. A chardev guestfwd would carry a
+ * single byte stream, so concurrent guest connections would corrupt each other; cmd does not.
+ */
+export function networkArgs(spec: Pick<QemuLaunchSpec, "networkMode" | "egressConnect">): string[] {
+  // -nodefaults already drops the default NIC; "-nic none" says so.
+  if (spec.networkMode === null || spec.networkMode === "none") return ["-nic", "none"];
+  assertNetworkSupported(spec.networkMode);
+  if (!spec.egressConnect?.length) throw new Error("bridge mode needs the egress connector command");
+  const cmd = spec.egressConnect.map(shellQuote).join(" ");
+  const fwd = `tcp:${GUEST_NET.proxy}:${GUEST_NET.proxyPort}-cmd:${cmd}`;
+  return [
+    "-netdev",
+    `user,id=net0,restrict=on,ipv6=off,net=${GUEST_NET.subnet},host=${GUEST_NET.host},guestfwd=${optValue(fwd)}`,
+    "-device",
+    "virtio-net-device,netdev=net0",
+  ];
 }
 
 export function qemuArgs(spec: QemuLaunchSpec): string[] {
@@ -82,9 +128,7 @@ export function qemuArgs(spec: QemuLaunchSpec): string[] {
     "-display",
     "none",
     "-no-reboot",
-    // No NIC at all (network mode "none"); -nodefaults already drops the default one, this says so.
-    "-nic",
-    "none",
+    ...networkArgs(spec),
     "-kernel",
     spec.kernel,
     "-initrd",
