@@ -58,7 +58,13 @@ test("secret references never reach runtime.json", () => {
 });
 
 test("a production image turns exec off; dev is the default", () => {
-  const launch = { workload_id: "w", entrypoint: fn, entrypoints: [fn], env: {}, hooks: {} } as unknown as LaunchJson;
+  const launch = {
+    workload_id: "w",
+    entrypoint: fn,
+    entrypoints: [fn],
+    env: {},
+    hooks: {},
+  } as unknown as LaunchJson;
   assert.equal(runtimeJson(launch).dev, true);
   assert.equal(runtimeJson(launch, { production: true }).dev, false);
 });
