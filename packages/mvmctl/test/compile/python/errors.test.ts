@@ -157,8 +157,15 @@ test("IR validation errors point at the user's line through locate", async () =>
 )
 def f(): pass
 `;
+  // An invalid id does not hide the rest: the rules run too (the workload id defaults to the name).
   const s = await staticCompile(src);
-  assert.deepEqual(errorsAt(s.diagnostics), ["E_INVALID_ID 3:10", "E_INVALID_ID 3:10"]);
+  assert.deepEqual(errorsAt(s.diagnostics), [
+    "E_INVALID_ID 3:10",
+    "E_INVALID_ID 3:10",
+    "E_SHELL_ENTRYPOINT_FORBIDDEN 6:39",
+    "E_NETWORK_WILDCARD 5:107",
+    "E_NETWORK_INVALID_PORT 5:112",
+  ]);
   const fixed = await staticCompile(src.replace("Bad_Name", "good"));
   assert.deepEqual(errorsAt(fixed.diagnostics), [
     "E_SHELL_ENTRYPOINT_FORBIDDEN 6:39",

@@ -1,6 +1,7 @@
 // The closed set of mvm helpers the static compiler understands (spec §4), each with its Python
 // signature and the IR it stands for. The Python SDK has the same table (python/mvm/_signatures.py)
 // and a test keeps the two in step. A call to anything else is E_UNKNOWN_HELPER.
+import { APP_KEYS } from "@mvm/ir/declare";
 import { type BoundArgs, bindArguments, type Signature } from "./arguments.js";
 import { Checks } from "./checks.js";
 import type { Context } from "./context.js";
@@ -454,22 +455,8 @@ export const HELPERS: Record<string, HelperDef> = {
 };
 
 /** Signatures of the declaration entry points (not helpers: they are not values). */
-export const APP_KEYWORDS = [
-  "name",
-  "source",
-  "image",
-  "resources",
-  "network",
-  "env",
-  "entrypoint",
-  "entrypoints",
-  "dependencies",
-  "addons",
-  "before_build",
-  "before_start",
-  "after_start",
-  "before_stop",
-] as const;
+// The same keywords as the TypeScript declaration core: one list for both languages.
+export const APP_KEYWORDS = APP_KEYS;
 export const APP_SIGNATURE: Signature = sig([], [...APP_KEYWORDS], ["image"]);
 export const WORKLOAD_SIGNATURE: Signature = sig([], ["id"], ["id"]);
 
