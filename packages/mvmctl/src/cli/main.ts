@@ -52,8 +52,13 @@ Examples:
   mvmctl down hello`,
     );
   for (const make of COMMANDS) program.addCommand(make());
-  program.exitOverride();
-  for (const cmd of program.commands) cmd.exitOverride();
+  // Every level, so that usage errors of nested verbs (`secret put`, `fs read`) also end in the
+  // error funnel with exit code 2 instead of commander calling process.exit itself.
+  const override = (cmd: Command): void => {
+    cmd.exitOverride();
+    for (const sub of cmd.commands) override(sub);
+  };
+  override(program);
   return program;
 }
 

@@ -1,7 +1,7 @@
-// The host secret store: $MVM_HOME/secrets/ (0700), one file per secret (0600). Values are read
-// only by the host-side release path; they are never printed, logged or sent to a guest.
+// The host secret store: $MVM_HOME/secrets/ (0700), one file per secret (0600). Values are never
+// printed, logged or sent to a guest; the host-side release path (not built yet) will read them.
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
 
@@ -72,16 +72,4 @@ export async function removeSecret(home: string, name: string): Promise<void> {
     });
   }
   await rm(join(secretsDir(home), name));
-}
-
-/** The value, for the host-side release path only. */
-export async function readSecret(home: string, name: string): Promise<Buffer> {
-  checkName(name);
-  try {
-    return await readFile(join(secretsDir(home), name));
-  } catch {
-    throw new MvmError("E_SECRET_NOT_FOUND", `no secret named ${name}`, {
-      hint: `store it: mvmctl secret put ${name}`,
-    });
-  }
 }
