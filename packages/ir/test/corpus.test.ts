@@ -12,6 +12,7 @@ import { catalog } from "../src/catalog/index.js";
 import type { Diagnostic } from "../src/errors.js";
 import { validateWorkloadText } from "../src/validate.js";
 import { irHash, workloadCanonicalJson } from "../src/workload.js";
+import { VALIDATION_CODES } from "./spec-codes.js";
 
 const ROOT = fileURLToPath(new URL("./corpus/", import.meta.url));
 const VALID = join(ROOT, "valid");
@@ -148,35 +149,7 @@ describe("invalid corpus", () => {
       if (existsSync(f)) for (const e of JSON.parse(readFileSync(f, "utf8")) as Expected[]) seen.add(e.code);
     }
     // The remaining §3 codes need the source tree or the output dir; the compile stage reports them.
-    const validationCodes = [
-      "E_MALFORMED_VERSION",
-      "E_UNSUPPORTED_MAJOR",
-      "E_MINOR_TOO_HIGH",
-      "E_UNKNOWN_FIELD",
-      "E_MALFORMED_MANIFEST",
-      "E_INVALID_ID",
-      "E_EMPTY_APPS",
-      "E_MULTI_APP_DEFERRED",
-      "E_SOURCE_KIND_DEFERRED",
-      "E_SECRET_WITHOUT_BINDING",
-      "E_NETWORK_PORTS_WITH_NONE",
-      "E_NETWORK_WILDCARD",
-      "E_NETWORK_INVALID_PORT",
-      "E_INGRESS_INVALID_MAPPING",
-      "E_INGRESS_DUPLICATE_MAPPING",
-      "E_INGRESS_DUPLICATE_BIND",
-      "E_INGRESS_GUEST_NOT_LOOPBACK",
-      "E_FUNCTION_NETWORK_HOST_FORBIDDEN",
-      "E_UNSUPPORTED_LANGUAGE",
-      "E_SHELL_ENTRYPOINT_FORBIDDEN",
-      "E_NO_PRIMARY_ENTRYPOINT",
-      "E_MULTIPLE_PRIMARY_ENTRYPOINTS",
-      "E_DUPLICATE_ENTRYPOINT_FUNCTION",
-      "E_SECRET_IN_SCHEMA",
-      "E_PERSIST_DEFERRED",
-      "E_SOURCE_GLOB_INVALID",
-      "E_RESOURCES_OUT_OF_RANGE",
-    ];
+    const validationCodes: readonly string[] = VALIDATION_CODES;
     const missing = validationCodes.filter((c) => !seen.has(c));
     assert.deepEqual(missing, [], "codes no corpus document exercises");
   });
