@@ -22,7 +22,8 @@ export interface DepsOutcome {
   count: number;
 }
 
-async function mustRun(cmd: string, args: string[], cwd: string, what: string): Promise<string> {
+// Nothing here reads an install's output: it only explains a failure (stdout and stderr both).
+async function mustRun(cmd: string, args: string[], cwd: string, what: string): Promise<void> {
   const r = await run(cmd, args, { cwd }).catch((e: Error) => ({ code: 127, output: e.message }));
   if (r.code !== 0) {
     throw new MvmError(
@@ -30,7 +31,6 @@ async function mustRun(cmd: string, args: string[], cwd: string, what: string): 
       `${what} failed (exit ${r.code}):\n${r.output.trim().split("\n").slice(-30).join("\n")}`,
     );
   }
-  return r.output;
 }
 
 async function nodeDeps(

@@ -52,7 +52,7 @@ export interface BackendOutput {
 
 async function duMiB(dir: string): Promise<number> {
   const r = await run("du", ["-sm", "--apparent-size", dir]);
-  return Number.parseInt(r.output, 10) || 0;
+  return Number.parseInt(r.stdout, 10) || 0;
 }
 
 export async function buildDebian(o: {

@@ -1,10 +1,20 @@
-// Runs the external tools of the build (mmdebstrap, mkfs.ext4, tar, npm, pip, chroot) and turns a
-// failure into an MvmError that carries the tool's own output, since that is what explains it.
+// Runs the external tools of the build (mmdebstrap, mkfs.ext4, tar, npm, pip, chroot, nix) and
+// turns a failure into an MvmError that carries the tool's own output, since that is what explains
+// it. Anything a caller reads as data comes from stdout alone: tools print warnings on stderr at
+// will (nix: "warning: the group 'nixbld' … does not exist" on a fresh Debian nix-bin), and a
+// parser fed stderr breaks on hosts that differ only in such noise.
 import { spawn } from "node:child_process";
 import { MvmError } from "@mvm/ir/errors";
 
 export interface RunResult {
   code: number;
+  /** Everything the tool printed on stdout, in full (up to STDOUT_CAP): the only thing to parse. */
+  stdout: string;
+  /** True when stdout went past STDOUT_CAP and was cut; such a stdout must not be parsed. */
+  stdoutTruncated: boolean;
+  /** The tail of stderr: diagnostics. */
+  stderr: string;
+  /** The tail of stdout and stderr interleaved as they arrived: for error messages and logs. */
   output: string;
 }
 
@@ -12,11 +22,22 @@ export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   input?: string;
-  /** Called with each chunk of combined stdout/stderr, for live progress. */
-  onOutput?: (chunk: string) => void;
+  /** Called with each chunk of stdout or stderr, for live progress. */
+  onOutput?: (chunk: string, stream: "stdout" | "stderr") => void;
 }
 
-/** Runs a command; resolves with its exit code and combined output (tail-capped). */
+/** Parsed outputs here are package lists and small JSON; anything larger is not one of them. */
+export const STDOUT_CAP = 64 * 1024 * 1024;
+const TAIL_MAX = 256 * 1024;
+const TAIL_KEEP = 128 * 1024;
+
+// Keeps the tail: the end of a tool's diagnostics is where its error is.
+const appendTail = (acc: string, s: string) => {
+  const out = acc + s;
+  return out.length > TAIL_MAX ? out.slice(-TAIL_KEEP) : out;
+};
+
+/** Runs a command; resolves with its exit code, its stdout, and the tails of stderr and both. */
 export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
@@ -24,23 +45,49 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
       env: opts.env ?? process.env,
       stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
+    const out: Buffer[] = [];
+    let outBytes = 0;
+    let stdoutTruncated = false;
+    let stderr = "";
     let output = "";
-    const take = (b: Buffer) => {
+    child.stdout?.on("data", (b: Buffer) => {
+      if (outBytes + b.length <= STDOUT_CAP) out.push(b);
+      else stdoutTruncated = true;
+      outBytes += b.length;
       const s = b.toString("utf8");
-      output += s;
-      // Keep the tail: the end of a tool's output is where its error is.
-      if (output.length > 256 * 1024) output = output.slice(-128 * 1024);
-      opts.onOutput?.(s);
-    };
-    child.stdout?.on("data", take);
-    child.stderr?.on("data", take);
+      output = appendTail(output, s);
+      opts.onOutput?.(s, "stdout");
+    });
+    child.stderr?.on("data", (b: Buffer) => {
+      const s = b.toString("utf8");
+      stderr = appendTail(stderr, s);
+      output = appendTail(output, s);
+      opts.onOutput?.(s, "stderr");
+    });
     child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }));
+    child.on("close", (code, signal) =>
+      resolve({
+        code: code ?? (signal ? 128 : 1),
+        // Decoded once at the end, so a multi-byte character split across chunks stays whole.
+        stdout: Buffer.concat(out).toString("utf8"),
+        stdoutTruncated,
+        stderr,
+        output,
+      }),
+    );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }
 
-/** Like run(), but a non-zero exit is an E_BUILD_TOOL_FAILED (or the given code) with the output. */
+/** The last lines of a run's combined output, for an error message. */
+export function outputTail(r: Pick<RunResult, "output">, lines = 40): string {
+  return r.output.trim().split("\n").slice(-lines).join("\n");
+}
+
+/**
+ * Like run(), but a non-zero exit is an E_BUILD_TOOL_FAILED (or the given code) carrying the
+ * combined output's tail. Resolves with stdout only.
+ */
 export async function runOk(
   cmd: string,
   args: string[],
@@ -55,18 +102,24 @@ export async function runOk(
       hint: `install ${cmd} (see mvmctl doctor)`,
     });
   }
+  const what = opts.what ?? `${cmd} ${args.slice(0, 3).join(" ")}`;
   if (r.code !== 0) {
-    const tail = r.output.trim().split("\n").slice(-40).join("\n");
     throw new MvmError(
       opts.code ?? "E_BUILD_TOOL_FAILED",
-      `${opts.what ?? `${cmd} ${args.slice(0, 3).join(" ")}`} failed (exit ${r.code}):\n${tail}`,
+      `${what} failed (exit ${r.code}):\n${outputTail(r)}`,
     );
   }
-  return r.output;
+  if (r.stdoutTruncated) {
+    throw new MvmError(
+      opts.code ?? "E_BUILD_TOOL_FAILED",
+      `${what} printed more than ${STDOUT_CAP} bytes on stdout; refusing to read a cut-off output`,
+    );
+  }
+  return r.stdout;
 }
 
 /** Whether an executable is on PATH. */
 export async function onPath(cmd: string): Promise<boolean> {
-  const r = await run("sh", ["-c", `command -v ${cmd}`]).catch(() => ({ code: 1, output: "" }));
+  const r = await run("sh", ["-c", `command -v ${cmd}`]).catch(() => ({ code: 1 }));
   return r.code === 0;
 }

@@ -21,16 +21,22 @@ export interface Check {
   required: boolean;
 }
 
+const firstLine = (s: string) =>
+  s
+    .split("\n")
+    .find((l) => l.trim())
+    ?.trim();
+
+/**
+ * A tool's version line, from stdout: stderr carries warnings (nix's missing 'nixbld' group) that
+ * are not the version. Only a tool that prints nothing on stdout is read from stderr, because
+ * that is where it puts its version by design (mkfs.ext4 -V).
+ */
 function version(cmd: string, args: string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: 5000 }, (err, stdout, stderr) => {
       if (err) return resolve(undefined);
-      resolve(
-        `${stdout}${stderr}`
-          .split("\n")
-          .find((l) => l.trim())
-          ?.trim(),
-      );
+      resolve(firstLine(stdout) ?? firstLine(stderr));
     });
   });
 }
