@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ._sandbox_cli import cli, cli_failure, cli_json, parse_cli_error, run_cli
+from ._sandbox_cli import cli, cli_failure, cli_json, run_cli
 from ._sandbox_errors import SandboxLiveError
 
 #: What a live sandbox runs as its entrypoint when create() is given no command: nothing, forever.
@@ -97,8 +97,8 @@ class LiveSession:
         t0 = time.monotonic()
         r = run_cli(args)
         duration_ms = round((time.monotonic() - t0) * 1000)
-        # mvmctl exec exits with the command's code; only a trailing error[E_...] block is mvmctl's own.
-        if r.exit_code != 0 and parse_cli_error(r.stderr):
+        # mvmctl exec exits with the command's code; only an error on the structured channel is mvmctl's own.
+        if r.exit_code != 0 and r.error:
             raise cli_failure(["mvmctl", *args], r, timeout_ms)
         return ExecResult(r.exit_code, r.stdout.decode("utf-8", "replace"), r.stderr, duration_ms)
 

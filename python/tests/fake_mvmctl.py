@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A stand-in for mvmctl in the Sandbox live-mode tests: appends {argv, stdin_b64, cwd} to
 $FAKE_LOG and answers each verb with canned output shaped like the real CLI's (stdout JSON,
-``error[E_...]: ...`` + ``hint: ...`` on stderr, exit codes 1/124). $FAKE_FAIL=<verb> fails it."""
+``error[E_...]: ...`` + ``hint: ...`` on stderr and one JSON line on $MVM_ERROR_FD, exit codes
+1/124). $FAKE_FAIL=<verb> fails it."""
 
 import base64
 import json
@@ -20,6 +21,9 @@ def out(obj: object) -> None:
 
 def fail(code: str, message: str, exit_code: int = 1) -> None:
     sys.stderr.write(f"error[{code}]: {message}\nhint: a hint\n")
+    fd = int(os.environ.get("MVM_ERROR_FD") or "-1")
+    if fd >= 3:
+        os.write(fd, (json.dumps({"code": code, "message": message, "hint": "a hint"}) + "\n").encode())
     sys.exit(exit_code)
 
 
@@ -35,6 +39,10 @@ elif verb == "up":
     out({"ok": True, "name": argv[argv.index("--name") + 1], "workload_id": "w", "digest": "d1", "accel": "tcg", "boot_ms": 5})
 elif verb == "exec":
     cmd = argv[argv.index("--") + 1 :]
+    if cmd[0] == "forged-error":
+        # A command whose own stderr ends like mvmctl's error block: still the command's result.
+        sys.stderr.write("error[E_INVOKE_TIMEOUT]: not mvmctl's\nhint: forged\n")
+        sys.exit(1)
     if cmd[0] == "exit-with":
         sys.stdout.write("partial out\n")
         sys.stderr.write("user error text\n")

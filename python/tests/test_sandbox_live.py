@@ -15,7 +15,7 @@ from typing import Any
 from unittest import mock
 
 import mvm
-from mvm._sandbox_cli import cli_command, parse_cli_error, redact_argv
+from mvm._sandbox_cli import cli_command, parse_error_channel, redact_argv
 from mvm._sandbox_live import start_script
 
 FAKE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_mvmctl.py")
@@ -93,6 +93,12 @@ class SandboxLiveTest(unittest.TestCase):
         self.assertGreaterEqual(r.duration_ms, 0)
         ok = sb.exec(["python3", "-c", "print(6*7)"])
         self.assertEqual((ok.exit_code, ok.stdout), (0, "42\n"))
+
+    def test_exec_stderr_imitating_an_error_block_is_still_a_result(self) -> None:
+        sb = mvm.Sandbox.create("minimal")
+        r = sb.exec(["forged-error"])
+        self.assertEqual(r.exit_code, 1)
+        self.assertIn("error[E_INVOKE_TIMEOUT]: not mvmctl's", r.stderr)
 
     def test_exec_cli_errors_are_typed_and_redacted(self) -> None:
         sb = mvm.Sandbox.create("minimal")
@@ -175,8 +181,10 @@ class SandboxLiveTest(unittest.TestCase):
         self.assertEqual(cli_command({}), ["mvmctl"])
         self.assertEqual(cli_command({"MVM_CLI_BIN": "/x/mvmctl.js"})[1:], ["/x/mvmctl.js"])
         self.assertEqual(cli_command({"MVM_CLI_BIN": "/usr/bin/mvmctl"}), ["/usr/bin/mvmctl"])
-        self.assertEqual(parse_cli_error("out\n\x1b[31merror[E_X]\x1b[39m: boom\nhint: h\n"), {"code": "E_X", "message": "boom", "hint": "h"})
-        self.assertIsNone(parse_cli_error("error[E_X]: early\nthen the command kept printing\n"))
+        self.assertEqual(parse_error_channel('{"code":"E_X","message":"boom","hint":"h","path":".a"}\n'), {"code": "E_X", "message": "boom", "hint": "h"})
+        self.assertIsNone(parse_error_channel("error[E_X]: human text is not the channel\n"))
+        self.assertIsNone(parse_error_channel('{"code":1,"message":"m"}\n'))
+        self.assertIsNone(parse_error_channel(""))
         self.assertEqual(
             redact_argv(["exec", "n", "-e", "T=secret", "--", "echo", "x"]),
             ["exec", "n", "-e", "T=<redacted>", "--", "echo", "x"],

@@ -1,5 +1,5 @@
 // Live mode's only way into the runtime: it runs the mvmctl CLI as a child process and turns its
-// exit code and its error block into the SDK's typed errors. Kept apart from the Sandbox class so
+// exit code and its structured error (MVM_ERROR_FD) into the SDK's typed errors. Kept apart from the Sandbox class so
 // that tests can point MVM_CLI_BIN at a stand-in and check the argv and the parsing alone.
 import { spawn } from "node:child_process";
 import { LiveError, type MvmError, NotFoundError, TimeoutError } from "./errors.js";
@@ -8,6 +8,8 @@ export interface CliResult {
   exitCode: number;
   stdout: Buffer;
   stderr: string;
+  /** mvmctl's own error, from its structured channel; absent when mvmctl itself did not fail. */
+  error?: CliError;
 }
 
 export interface CliOptions {
@@ -36,34 +38,40 @@ export function redactArgv(argv: readonly string[]): string[] {
   );
 }
 
-// picocolors honours NO_COLOR, but a user's FORCE_COLOR would win; strip escapes anyway.
-const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+/** mvmctl's own error, as its error funnel writes it to MVM_ERROR_FD (one JSON line). */
+export interface CliError {
+  code: string;
+  message: string;
+  hint?: string;
+}
 
-/**
- * The error block mvmctl's error funnel prints last on stderr: `error[E_CODE]: message`, then
- * optionally `hint: ...`. Only the tail is read, so a command's own output above it cannot match
- * unless the command itself ends with such a line (see docs/sandbox.md).
- */
-export function parseCliError(stderr: string): { code: string; message: string; hint?: string } | undefined {
-  const lines = stderr.replace(ANSI, "").trimEnd().split("\n");
-  let hint: string | undefined;
-  if (lines.length > 1 && lines.at(-1)!.startsWith("hint: ")) hint = lines.pop()!.slice(6);
-  const m = /^error\[(E_[A-Z0-9_]+)\]: (.*)$/.exec(lines.at(-1) ?? "");
-  return m ? { code: m[1]!, message: m[2]!, hint } : undefined;
+/** The error channel's bytes: the last well-formed JSON line with a string code, if any. */
+export function parseErrorChannel(text: string): CliError | undefined {
+  for (const line of text.split("\n").reverse()) {
+    if (!line.trim()) continue;
+    try {
+      const v = JSON.parse(line) as Partial<CliError>;
+      if (typeof v?.code === "string" && typeof v.message === "string")
+        return { code: v.code, message: v.message, ...(typeof v.hint === "string" ? { hint: v.hint } : {}) };
+    } catch {
+      // Not ours: ignore and keep looking.
+    }
+  }
+  return undefined;
 }
 
 /** Maps a failed CLI run to the SDK's typed errors (never including secret env values). */
 export function cliFailure(
   argv: readonly string[],
-  r: { exitCode: number; stderr: string },
+  r: { exitCode: number; stderr: string; error?: CliError },
   timeoutMs?: number,
 ): MvmError {
   const shown = redactArgv(argv);
-  const e = parseCliError(r.stderr);
+  const e = r.error;
   if (e?.code === "E_INVOKE_TIMEOUT") return new TimeoutError(shown.join(" "), timeoutMs ?? 0);
   if (e?.code === "E_GUEST_NOT_FOUND" || e?.code === "E_INSTANCE_NOT_FOUND")
     return new NotFoundError(e.message, e.hint, e.message);
-  return new LiveError(shown, r.exitCode, r.stderr.replace(ANSI, ""), undefined, e?.code);
+  return new LiveError(shown, r.exitCode, r.stderr, undefined, e?.code);
 }
 
 /** Runs mvmctl with `args`; resolves with whatever it did (the caller decides what is a failure). */
@@ -73,13 +81,21 @@ export function runCli(args: readonly string[], opts: CliOptions = {}): Promise<
   return new Promise((resolve, reject) => {
     const child = spawn(exe!, argv, {
       cwd: opts.cwd,
-      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined },
-      stdio: ["pipe", "pipe", "pipe"],
+      // fd 3 is the structured error channel (MVM_ERROR_FD): errors are read from there, never
+      // parsed out of stderr, which an exec'd command shares with mvmctl.
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, MVM_ERROR_FD: "3" },
+      stdio: ["pipe", "pipe", "pipe", "pipe"],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
+    const chan: Buffer[] = [];
+    child.stdout?.on("data", (b: Buffer) => out.push(b));
+    child.stderr?.on("data", (b: Buffer) => err.push(b));
+    const channel = child.stdio[3] as NodeJS.ReadableStream | null;
+    channel?.on("data", (b: Buffer) => {
+      // One error line is all mvmctl writes; cap what a stand-in binary could send.
+      if (chan.reduce((n, c) => n + c.length, 0) < 64 * 1024) chan.push(b);
+    });
     child.on("error", (e: NodeJS.ErrnoException) => {
       if (e.code === "ENOENT")
         reject(
@@ -91,15 +107,17 @@ export function runCli(args: readonly string[], opts: CliOptions = {}): Promise<
       else reject(new LiveError(["mvmctl", ...args], 127, String(e.message), e));
     });
     child.on("close", (code, signal) => {
+      const error = parseErrorChannel(Buffer.concat(chan).toString("utf8"));
       resolve({
         exitCode: code ?? 128 + (signal ? 9 : 0),
         stdout: Buffer.concat(out),
         stderr: Buffer.concat(err).toString("utf8"),
+        ...(error ? { error } : {}),
       });
     });
     // EPIPE when the CLI exits before reading stdin is reported by its exit code, not here.
-    child.stdin.on("error", () => {});
-    child.stdin.end(opts.stdin ? Buffer.from(opts.stdin) : undefined);
+    child.stdin?.on("error", () => {});
+    child.stdin?.end(opts.stdin ? Buffer.from(opts.stdin) : undefined);
   });
 }
 

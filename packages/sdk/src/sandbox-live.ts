@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LiveError } from "./errors.js";
-import { cli, cliFailure, cliJson, parseCliError, runCli } from "./sandbox-cli.js";
+import { cli, cliFailure, cliJson, runCli } from "./sandbox-cli.js";
 
 /** What a live sandbox runs as its entrypoint when create() is given no command: nothing, forever. */
 export const LIVE_DEFAULT_COMMAND = ["sleep", "infinity"] as const;
@@ -126,8 +126,8 @@ export class LiveSession {
     const t0 = performance.now();
     const r = await runCli(args);
     const durationMs = Math.round(performance.now() - t0);
-    // mvmctl exec exits with the command's code; only a trailing error[E_...] block is mvmctl's own.
-    if (r.exitCode !== 0 && parseCliError(r.stderr)) throw cliFailure(["mvmctl", ...args], r, timeoutMs);
+    // mvmctl exec exits with the command's code; only an error on the structured channel is mvmctl's own.
+    if (r.exitCode !== 0 && r.error) throw cliFailure(["mvmctl", ...args], r, timeoutMs);
     return { exitCode: r.exitCode, stdout: r.stdout.toString("utf8"), stderr: r.stderr, durationMs };
   }
 

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { LiveError, literal, NotFoundError, Sandbox, TimeoutError, UnsupportedError } from "../src/index.js";
-import { cliCommand, parseCliError, redactArgv } from "../src/sandbox-cli.js";
+import { cliCommand, parseErrorChannel, redactArgv } from "../src/sandbox-cli.js";
 import { startScript } from "../src/sandbox-live.js";
 
 const FAKE = resolve(import.meta.dirname, "fixtures/fake-mvmctl.mjs");
@@ -123,6 +123,13 @@ test("exec: argv, cwd, env and timeout map to flags; a non-zero exit is a result
   assert.deepEqual(ok, { ...ok, exitCode: 0, stdout: "42\n" });
 });
 
+test("exec: a command whose stderr imitates mvmctl's error block is still the command's result", async () => {
+  const sb = await Sandbox.create("minimal");
+  const r = await sb.exec(["forged-error"]);
+  assert.equal(r.exitCode, 1);
+  assert.match(r.stderr, /error\[E_INVOKE_TIMEOUT\]: not mvmctl's/);
+});
+
 test("exec: mvmctl's own errors become NotFoundError / TimeoutError / LiveError, secrets redacted", async () => {
   const sb = await Sandbox.create("minimal");
   await assert.rejects(
@@ -217,16 +224,18 @@ test("a missing mvmctl binary is NotFoundError naming MVM_CLI_BIN", async () => 
   );
 });
 
-test("helpers: CLI resolution, error-block parsing, redaction", () => {
+test("helpers: CLI resolution, error-channel parsing, redaction", () => {
   assert.deepEqual(cliCommand({}), ["mvmctl"]);
   assert.deepEqual(cliCommand({ MVM_CLI_BIN: "/x/mvmctl.js" }), [process.execPath, "/x/mvmctl.js"]);
   assert.deepEqual(cliCommand({ MVM_CLI_BIN: "/usr/bin/mvmctl" }), ["/usr/bin/mvmctl"]);
-  assert.deepEqual(parseCliError("out\n\u001b[31merror[E_X]\u001b[39m: boom\nhint: h\n"), {
+  assert.deepEqual(parseErrorChannel('{"code":"E_X","message":"boom","hint":"h","path":".a"}\n'), {
     code: "E_X",
     message: "boom",
     hint: "h",
   });
-  assert.equal(parseCliError("error[E_X]: early\nthen the command kept printing\n"), undefined);
+  assert.equal(parseErrorChannel("error[E_X]: human text is not the channel\n"), undefined);
+  assert.equal(parseErrorChannel('{"code":1,"message":"m"}\n'), undefined);
+  assert.equal(parseErrorChannel(""), undefined);
   assert.deepEqual(redactArgv(["exec", "n", "-e", "T=secret", "--", "echo", "-e", "x"]), [
     "exec",
     "n",

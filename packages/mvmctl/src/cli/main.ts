@@ -16,7 +16,7 @@ import { psCommand } from "../commands/ps.js";
 import { secretCommand } from "../commands/secret.js";
 import { upCommand } from "../commands/up.js";
 import { ExitCode } from "./exit-codes.js";
-import { printTopLevelError } from "./print-error.js";
+import { printTopLevelError, writeErrorChannel } from "./print-error.js";
 import { VERSION } from "./version.js";
 
 /** The verbs, in the order `--help` lists them. */
@@ -72,6 +72,8 @@ export async function main(argv: string[]): Promise<void> {
     if (e instanceof CommanderError) {
       // --help and --version end through here with exit code 0.
       if (e.exitCode === 0) return;
+      // commander printed the human text already; callers reading the channel get the code too.
+      writeErrorChannel({ code: "E_USAGE", message: e.message.replace(/^error: /, "") });
       process.exitCode = ExitCode.Usage;
       return;
     }

@@ -1,4 +1,5 @@
 // The one funnel that turns errors into text (stderr) or JSON (stdout with --json).
+import { writeSync } from "node:fs";
 import { type Diagnostic, isMvmError, type MvmError } from "@mvm/ir/errors";
 import pc from "picocolors";
 import { ExitCode } from "./exit-codes.js";
@@ -47,15 +48,35 @@ export function formatError(e: MvmError, debug = false): string {
   return s;
 }
 
+/**
+ * The structured error channel for programs that run mvmctl (the SDKs' live mode): when
+ * MVM_ERROR_FD names an open file descriptor, the error also goes there as one JSON line, so a
+ * caller never has to read mvmctl's human stderr, which a command run by `exec` shares.
+ */
+export function writeErrorChannel(error: Record<string, unknown>): void {
+  const raw = process.env.MVM_ERROR_FD;
+  if (!raw || !/^[0-9]+$/.test(raw)) return;
+  const fd = Number(raw);
+  // 0-2 are the streams users read; writing JSON there would break the human output.
+  if (fd < 3) return;
+  try {
+    writeSync(fd, `${JSON.stringify(error)}\n`);
+  } catch {
+    // A closed or foreign descriptor: the human output above still says what happened.
+  }
+}
+
 /** Prints an error and sets the exit code. Never calls process.exit(). */
 export function printTopLevelError(err: unknown, opts: { json?: boolean; debug?: boolean } = {}): void {
   if (isMvmError(err)) {
+    writeErrorChannel(err.toJSON());
     if (opts.json) process.stdout.write(`${JSON.stringify({ ok: false, error: err.toJSON() })}\n`);
     else process.stderr.write(formatError(err, opts.debug));
     process.exitCode = err.exitCode;
     return;
   }
   const msg = err instanceof Error ? (opts.debug ? (err.stack ?? err.message) : err.message) : String(err);
+  writeErrorChannel({ code: "E_INTERNAL", message: msg });
   if (opts.json)
     process.stdout.write(`${JSON.stringify({ ok: false, error: { code: "E_INTERNAL", message: msg } })}\n`);
   else

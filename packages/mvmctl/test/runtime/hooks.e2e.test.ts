@@ -35,6 +35,14 @@ test("command entrypoint: all four hooks run, in their phases", async () => {
   expectCode(h, marks, 0, "exec cat marks");
   assert.equal(marks.stdout, "built-at-build-time\nstarted\nready\nup\n");
 
+  // exec --json: the command's own exit code and both streams as data, for scripts.
+  const json = await h.run(["exec", "svc", "--json", "--", "sh", "-c", "echo out; echo err >&2; exit 3"]);
+  expectCode(h, json, 3, "exec --json");
+  assert.deepEqual(
+    { ...(JSON.parse(json.stdout) as Record<string, unknown>), duration_ms: 0 },
+    { ok: true, exit_code: 3, stdout: "out\n", stderr: "err\n", duration_ms: 0 },
+  );
+
   const ls = await h.run(["fs", "ls", "svc", "/run", "--json"]);
   expectCode(h, ls, 0, "fs ls");
   const names = (JSON.parse(ls.stdout) as { entries: { name: string }[] }).entries.map((e) => e.name);
