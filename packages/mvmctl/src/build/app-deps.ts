@@ -3,11 +3,14 @@
 // - Node: `npm ci --omit=dev` in /app (package.json + package-lock.json in the bundle).
 // - Python, hashed requirements file: `pip --require-hashes --no-deps` for the guest's CPython
 //   (3.11, manylinux x86_64 wheels only) into /usr/local/lib/python3.11/dist-packages; from
-//   MVM_WHEELHOUSE (no index) when set, else from the default index.
+//   MVM_WHEELHOUSE (no index) when set, else `pip download` from the host pip's index (PyPI)
+//   into the download cache first, then installed from there with no index.
 // - Python, uv.lock: the wheels the guest needs are chosen and hash-checked here (deps/), then
-//   installed by pip into the same dir; from MVM_WHEELHOUSE when set, else the lock's URLs.
+//   installed by pip into the same dir; from MVM_WHEELHOUSE when set, else the lock's URLs
+//   (cached).
+// Wheels only, everywhere: an sdist's build backend is code that would run on the host.
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
 import { SUITE_PYTHON } from "./debian-packages.js";
@@ -23,15 +26,35 @@ export interface DepsOutcome {
 }
 
 // Nothing here reads an install's output: it only explains a failure (stdout and stderr both).
-async function mustRun(cmd: string, args: string[], cwd: string, what: string): Promise<void> {
+async function mustRun(cmd: string, args: string[], cwd: string, what: string, hint?: string): Promise<void> {
   const r = await run(cmd, args, { cwd }).catch((e: Error) => ({ code: 127, output: e.message }));
   if (r.code !== 0) {
     throw new MvmError(
       "E_BUILD_DEPS_FAILED",
       `${what} failed (exit ${r.code}):\n${r.output.trim().split("\n").slice(-30).join("\n")}`,
+      hint ? { hint } : undefined,
     );
   }
 }
+
+const WHEELS_ONLY_HINT =
+  "every requirement needs a wheel for CPython 3.11 on manylinux x86_64 (or py3-none-any) with its sha256 in the file; source distributions are refused (their build backend would run on the host). Offline: put the wheels in a directory and set MVM_WHEELHOUSE to it";
+
+/** pip's flags that pick wheels for the guest (not the host), by hash, and nothing else. */
+const GUEST_WHEEL_FLAGS = [
+  "--disable-pip-version-check",
+  "--no-input",
+  "--quiet",
+  "--require-hashes",
+  "--no-deps",
+  "--only-binary=:all:",
+  "--platform",
+  "manylinux2014_x86_64",
+  "--python-version",
+  SUITE_PYTHON,
+  "--implementation",
+  "cp",
+];
 
 async function nodeDeps(
   appDir: string,
@@ -82,6 +105,7 @@ async function pythonDeps(
   root: string,
   lockfile: string,
   tool: string | undefined,
+  cache: string | undefined,
 ): Promise<DepsOutcome> {
   const lock = join(appDir, lockfile);
   if (!existsSync(lock)) {
@@ -94,7 +118,7 @@ async function pythonDeps(
     if (plan.wheels.length > 0) {
       await installWheels(
         plan.wheels,
-        { wheelhouse, lockDir: lockDirOf(appDir, lockfile) },
+        { wheelhouse, lockDir: lockDirOf(appDir, lockfile), cache },
         target,
         SUITE_PYTHON,
         async (args) => {
@@ -112,36 +136,49 @@ async function pythonDeps(
   const text = await readFile(lock, "utf8");
   const count = text.split("\n").filter((l) => /^[A-Za-z0-9]/.test(l.trim())).length;
   if (count === 0) return { kind: "python", lockfile, count };
+  const py = process.env.MVM_PYTHON ?? "python3";
+  // Without a wheelhouse, the wheels are downloaded (hash-checked by pip) into the cache first,
+  // so the install itself never contacts an index and a rebuild downloads nothing.
+  let from = wheelhouse;
+  if (!from) {
+    if (!cache) throw new MvmError("E_BUILD_DEPS_FAILED", `${lockfile}: no wheelhouse and no download cache`);
+    from = join(cache, "pip");
+    await mkdir(from, { recursive: true });
+    await mustRun(
+      py,
+      ["-m", "pip", "download", ...GUEST_WHEEL_FLAGS, "--dest", from, "-r", lock],
+      appDir,
+      `pip download --require-hashes of ${lockfile}`,
+      WHEELS_ONLY_HINT,
+    );
+  }
   const args = [
     "-m",
     "pip",
     "install",
-    "--disable-pip-version-check",
-    "--no-input",
-    "--quiet",
-    "--require-hashes",
-    "--no-deps",
+    ...GUEST_WHEEL_FLAGS,
     "--no-compile",
-    "--only-binary=:all:",
-    "--platform",
-    "manylinux2014_x86_64",
-    "--python-version",
-    SUITE_PYTHON,
-    "--implementation",
-    "cp",
     "--target",
     target,
-    ...(wheelhouse ? ["--no-index", "--find-links", wheelhouse] : []),
+    "--no-index",
+    "--find-links",
+    from,
     "-r",
     lock,
   ];
-  await mustRun(process.env.MVM_PYTHON ?? "python3", args, appDir, "pip install --require-hashes");
+  await mustRun(py, args, appDir, "pip install --require-hashes", WHEELS_ONLY_HINT);
   return { kind: "python", lockfile, count };
 }
 
-export async function installAppDeps(launch: LaunchJson, root: string, appDir: string): Promise<DepsOutcome> {
+/** `cache` is the wheel download cache ($MVM_HOME/cache/wheels). */
+export async function installAppDeps(
+  launch: LaunchJson,
+  root: string,
+  appDir: string,
+  cache?: string,
+): Promise<DepsOutcome> {
   const d = launch.dependencies;
-  if (d?.kind === "python" && d.lockfile) return pythonDeps(appDir, root, d.lockfile, d.tool);
+  if (d?.kind === "python" && d.lockfile) return pythonDeps(appDir, root, d.lockfile, d.tool, cache);
   // Node: an explicit declaration, or a bundle that simply carries package.json + lock.
   const node = launch.entrypoints.some((e) => e.kind === "function" && e.language !== "python");
   if (d?.kind === "node" || (node && d?.kind !== "none")) return nodeDeps(appDir, d?.tool, d?.lockfile);

@@ -14,6 +14,7 @@ import { resolveKernel } from "./kernel.js";
 import { buildNix } from "./nix-backend.js";
 import { runtimeJson } from "./runtime-json.js";
 import { commitImage, ensureStore, lookupByInputs, newBuildDir, sweepStaleBuilds } from "./store.js";
+import { toolWheelKey } from "./tool-wheels.js";
 import type { BuildOptions, BuildResult, ImageJson } from "./types.js";
 
 const IMAGE_FILES = ["vmlinuz", "initramfs.img", "rootfs.ext4"] as const;
@@ -33,7 +34,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
 
     // Package resolution comes before anything slow, so an unknown attribute or a --strict
     // refusal fails in milliseconds; substitution warnings show on cache hits too.
-    let plan: DebianPlan = { resolutions: [], debs: [], warnings: [] };
+    let plan: DebianPlan = { resolutions: [], debs: [], warnings: [], wheels: [] };
     if (choice.backend === "debian") {
       plan = planDebian(launch, opts.strict ?? false);
       for (const w of plan.warnings) reporter.warn(w);
@@ -47,6 +48,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
       kernelSha256: kernel.sha256,
       backend: choice.backend,
       debs: plan.debs,
+      toolWheels: plan.wheels.map(toolWheelKey),
       strict: opts.strict ?? false,
       production: opts.production ?? false,
     });

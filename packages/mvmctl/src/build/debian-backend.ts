@@ -4,6 +4,7 @@ import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
 import type { AgentArtifacts } from "./agent-artifacts.js";
+import { cacheDir } from "./cache-dir.js";
 import { type PackageResolution, resolvePackages } from "./debian-packages.js";
 import { run } from "./exec.js";
 import { mkfsExt4, uuidFromHex } from "./ext4.js";
@@ -13,12 +14,15 @@ import { planModules } from "./kernel-modules.js";
 import { GUEST_MODULES } from "./kernel-pin.js";
 import { extractBase, fixTimestamps, installedPackages, stageRoot, stripRoot } from "./rootfs.js";
 import { baseRootfs, SOURCE_DATE_EPOCH } from "./rootfs-base.js";
+import { installToolWheels, type ToolWheel } from "./tool-wheels.js";
 import type { LaunchJson, Reporter, Resolution } from "./types.js";
 
 export interface DebianPlan {
   resolutions: PackageResolution[];
   debs: string[];
   warnings: string[];
+  /** Tools from pinned PyPI wheels (uv), installed into /usr/local/bin. */
+  wheels: ToolWheel[];
 }
 
 /** The interpreters the baked runners need, by the languages of the function entrypoints. */
@@ -85,13 +89,28 @@ export async function buildDebian(o: {
   const resolution: Resolution[] = o.plan.resolutions.map((r) => ({
     requested: r.requested,
     provided: r.provided,
-    version: versions.get(r.provided) ?? "",
+    version: r.wheel?.version ?? versions.get(r.provided) ?? "",
     substituted: r.substituted,
   }));
 
-  await stageRoot(root, join(o.compiledDir, "src"), o.launch, o.agent, reporter, {
-    production: o.production,
-  });
+  const wheelCache = join(cacheDir(o.home), "wheels");
+  if (o.plan.wheels.length) {
+    reporter.step(`pinned wheels: ${o.plan.wheels.map((w) => `${w.attr} ${w.version}`).join(", ")}`);
+    // Before the bundle and hooks: a before_build hook may run the tool (uv sync).
+    await installToolWheels(root, o.plan.wheels, {
+      cache: wheelCache,
+      wheelhouse: process.env.MVM_WHEELHOUSE,
+    });
+  }
+  await stageRoot(
+    root,
+    join(o.compiledDir, "src"),
+    o.launch,
+    o.agent,
+    reporter,
+    { production: o.production },
+    wheelCache,
+  );
   reporter.step("stripping package manager, caches and docs");
   await stripRoot(root);
   await fixTimestamps(root, SOURCE_DATE_EPOCH);

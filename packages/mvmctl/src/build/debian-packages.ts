@@ -3,6 +3,7 @@
 // that is not in this table is an error that lists the ones that are, and a version the suite
 // does not carry is substituted only with a warning naming both versions (or refused, --strict).
 import { MvmError } from "@mvm/ir/errors";
+import { type ToolWheel, toolWheel } from "./tool-wheels.js";
 
 export const DEBIAN_SUITE = "bookworm";
 
@@ -39,7 +40,8 @@ const PLAIN: Record<string, string[]> = {
   openssl: ["openssl"],
   "pkg-config": ["pkg-config"],
   procps: ["procps"],
-  python3: ["python3"],
+  // Nix's python3 also provides `python`; python-is-python3 is that link on Debian.
+  python3: ["python3", "python-is-python3"],
   ripgrep: ["ripgrep"],
   rsync: ["rsync"],
   sqlite: ["sqlite3"],
@@ -54,15 +56,8 @@ const PLAIN: Record<string, string[]> = {
   zstd: ["zstd"],
 };
 
-/**
- * Attributes that are known but that bookworm does not package. uv is one: it is not in Debian
- * 12, and substituting pip would hand the workload a different tool under the same name. Locked
- * Python dependencies are installed at build time without uv (docs/build.md), so uv is rarely
- * needed inside the guest; asking for it is an error with that explanation.
- */
-const UNAVAILABLE: Record<string, string> = {
-  uv: "uv is not packaged in Debian bookworm; locked Python dependencies are installed at build time without it — drop uv from the image packages, or build with --backend nix",
-};
+// Attributes bookworm does not package are provided by a pinned wheel instead (tool-wheels.ts:
+// uv); substituting pip for uv would hand the workload a different tool under the same name.
 
 const PYTHON_ATTR = /^python3(\d{1,2})$/;
 const NODE_ATTR = /^nodejs_(\d{2})$/;
@@ -77,12 +72,15 @@ export interface PackageResolution {
   /** The version family the suite ships for it ("3.11", "18"). */
   suiteVersion?: string;
   substituted: boolean;
+  /** Provided by a pinned PyPI wheel rather than a Debian package (debs is then empty). */
+  wheel?: ToolWheel;
 }
 
 /** Every attribute name the table knows, for error messages and docs. */
 export function knownAttributes(): string[] {
   return [
     ...Object.keys(PLAIN),
+    "uv (pinned PyPI wheel)",
     "python3<minor> (python38 … python314)",
     "nodejs_<major> (nodejs_18, nodejs_20, nodejs_22, …)",
   ].sort();
@@ -95,7 +93,7 @@ function resolveOne(attr: string): PackageResolution {
     return {
       requested: attr,
       provided: "python3",
-      debs: ["python3"],
+      debs: ["python3", "python-is-python3"],
       requestedVersion,
       suiteVersion: SUITE_PYTHON,
       substituted: requestedVersion !== SUITE_PYTHON,
@@ -117,9 +115,9 @@ function resolveOne(attr: string): PackageResolution {
   if (debs) {
     return { requested: attr, provided: debs[0] as string, debs, substituted: false };
   }
-  const why = UNAVAILABLE[attr];
-  if (why) {
-    throw new MvmError("E_PACKAGE_UNKNOWN", `package "${attr}": ${why}`, { path: ".image.packages" });
+  const wheel = toolWheel(attr);
+  if (wheel) {
+    return { requested: attr, provided: `${attr} (PyPI wheel)`, debs: [], substituted: false, wheel };
   }
   throw new MvmError(
     "E_PACKAGE_UNKNOWN",
@@ -134,6 +132,8 @@ export interface ResolveOutcome {
   debs: string[];
   /** One warning per substitution, naming both versions. */
   warnings: string[];
+  /** Tools installed from pinned wheels, by attribute name. */
+  wheels: ToolWheel[];
 }
 
 /**
@@ -161,5 +161,6 @@ export function resolvePackages(
     warnings.push(text);
   }
   const debs = [...new Set(resolutions.flatMap((r) => r.debs))].sort();
-  return { resolutions, debs, warnings };
+  const wheels = resolutions.flatMap((r) => (r.wheel ? [r.wheel] : []));
+  return { resolutions, debs, warnings, wheels };
 }

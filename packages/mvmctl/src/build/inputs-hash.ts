@@ -36,6 +36,8 @@ export interface InputsHashParts {
   kernelSha256: string;
   backend: string;
   debs: string[];
+  /** Pinned tool wheels (tool-wheels.ts), as "attr==version sha256:…". */
+  toolWheels?: string[];
   strict: boolean;
   production: boolean;
 }
@@ -56,6 +58,8 @@ export async function inputsHash(p: InputsHashParts): Promise<string> {
       ir_node: await treeDigest(join(irNodeDir(p.agent.sdkNode), "dist")),
       kernel: p.kernelSha256,
       debs: [...p.debs].sort(),
+      // Only present when used, so images without pinned wheels keep their inputs hash.
+      ...(p.toolWheels?.length ? { tool_wheels: [...p.toolWheels].sort() } : {}),
       // Locked deps come from the network or a wheelhouse; a different wheelhouse is a new input.
       wheelhouse: process.env.MVM_WHEELHOUSE ?? null,
       // Overridden flake inputs build a different image from the same compiled dir.

@@ -150,12 +150,13 @@ export async function stageRoot(
   agent: AgentArtifacts,
   reporter: Reporter,
   rt: RuntimeJsonOptions = {},
+  wheelCache?: string,
 ): Promise<StagedRoot> {
   const appDir = join(root, GUEST_APP_DIR.slice(1));
   await rm(appDir, { recursive: true, force: true });
   const transpiled = await bakeBundle(srcDir, appDir);
   if (transpiled.length) reporter.step(`transpiled ${transpiled.length} TypeScript file(s) to .mjs`);
-  const deps = await installAppDeps(launch, root, appDir);
+  const deps = await installAppDeps(launch, root, appDir, wheelCache);
   if (deps.kind !== "none") reporter.step(`${deps.kind} dependencies: ${deps.count} from ${deps.lockfile}`);
   await bakeGuestFiles(root, launch, agent, rt);
   await runBeforeBuild(root, launch, reporter);

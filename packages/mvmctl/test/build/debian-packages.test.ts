@@ -5,7 +5,8 @@ import { knownAttributes, resolvePackages } from "../../src/build/debian-package
 test("exact versions resolve without warnings", () => {
   const r = resolvePackages(["python311", "nodejs_18", "curl", "git", "cacert"]);
   assert.deepEqual(r.warnings, []);
-  assert.deepEqual(r.debs, ["ca-certificates", "curl", "git", "nodejs", "python3"]);
+  // Nix's python311 has a `python` too: python-is-python3 is that link on Debian.
+  assert.deepEqual(r.debs, ["ca-certificates", "curl", "git", "nodejs", "python-is-python3", "python3"]);
   assert.ok(r.resolutions.every((x) => !x.substituted));
 });
 
@@ -37,8 +38,15 @@ test("an unknown attribute lists the known ones", () => {
   assert.ok(knownAttributes().includes("jq"));
 });
 
-test("uv is refused with the reason", () => {
-  assert.throws(() => resolvePackages(["uv"]), /not packaged in Debian bookworm/);
+test("uv comes from its pinned PyPI wheel, not a Debian package", () => {
+  const r = resolvePackages(["python312", "uv"]);
+  assert.deepEqual(r.debs, ["python-is-python3", "python3"]);
+  assert.deepEqual(
+    r.wheels.map((w) => [w.attr, w.version, w.sha256]),
+    [["uv", "0.13.9", "d7f459fe4fd247d830351c75686d3996ace3c6f3f728eb0e85a30b7ada0cef19"]],
+  );
+  assert.match(r.wheels[0]?.filename ?? "", /^uv-0\.13\.9-py3-none-manylinux_2_17_x86_64\./);
+  assert.equal(r.resolutions.find((x) => x.requested === "uv")?.substituted, false);
 });
 
 test("the runner's interpreter is added when not requested", () => {

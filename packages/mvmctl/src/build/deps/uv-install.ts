@@ -5,7 +5,7 @@
 // scripts, RECORD), which is why we do not unzip wheels ourselves.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
@@ -16,6 +16,8 @@ export interface WheelSource {
   wheelhouse?: string;
   /** Directory of the lockfile, for `path` sources. */
   lockDir: string;
+  /** Download cache ($MVM_HOME/cache/wheels): wheels fetched once, re-verified on every use. */
+  cache?: string;
 }
 
 async function download(w: PlannedWheel, dir: string): Promise<string> {
@@ -35,7 +37,9 @@ async function download(w: PlannedWheel, dir: string): Promise<string> {
     );
   }
   const file = join(dir, w.filename);
-  await writeFile(file, bytes);
+  // Renamed into place so a killed build leaves no truncated wheel in the cache.
+  await writeFile(`${file}.${process.pid}.part`, bytes);
+  await rename(`${file}.${process.pid}.part`, file);
   return file;
 }
 
@@ -68,14 +72,25 @@ export async function locateWheel(w: PlannedWheel, src: WheelSource, dir: string
       "E_BUILD_DEPS_FAILED",
       `${w.name}==${w.version}: the lock records no URL for ${w.filename}`,
     );
+  if (src.cache) {
+    // A cached wheel is used only if it still has the pinned hash; otherwise it is fetched again.
+    const cached = join(src.cache, w.filename);
+    if (existsSync(cached) && (await sha256Of(cached)) === w.sha256) return cached;
+    await mkdir(src.cache, { recursive: true });
+    await rm(cached, { force: true });
+    return download(w, src.cache);
+  }
   return download(w, dir);
 }
 
-/** Throws E_BUILD_DEPS_HASH_MISMATCH unless the file's sha256 is the one the lock pins. */
-export async function verifyWheel(w: PlannedWheel, file: string): Promise<void> {
-  const got = createHash("sha256")
+const sha256Of = async (file: string): Promise<string> =>
+  createHash("sha256")
     .update(await readFile(file))
     .digest("hex");
+
+/** Throws E_BUILD_DEPS_HASH_MISMATCH unless the file's sha256 is the one the lock pins. */
+export async function verifyWheel(w: PlannedWheel, file: string): Promise<void> {
+  const got = await sha256Of(file);
   if (got !== w.sha256) {
     throw new MvmError(
       "E_BUILD_DEPS_HASH_MISMATCH",
