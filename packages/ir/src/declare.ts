@@ -4,8 +4,10 @@
 // mvm-sdk (in-process, over the values a script passes). Both import it as "@mvm/ir/declare", a
 // subpath that loads nothing else (no zod), because the SDK is also imported inside guests.
 //
-// No imports, no I/O. A value's position (`at`) is opaque here: an AST node for the static route,
+// No runtime imports (the catalogue's code type only), no I/O. A value's position (`at`) is opaque here: an AST node for the static route,
 // undefined in-process. Problems are reported, never thrown, so the static route can list them all.
+
+import type { ErrorCode } from "./catalog/index.js";
 
 export type At = unknown;
 
@@ -27,7 +29,7 @@ export interface Prop {
   value: Lit;
 }
 
-export type Report = (code: string, at: At, detail: string, hint?: string) => void;
+export type Report = (code: ErrorCode, at: At, detail: string, hint?: string) => void;
 /** Records where the value at an IR path came from (for locating validation errors). */
 export type Mark = (path: (string | number)[], at: At) => void;
 
@@ -161,7 +163,7 @@ function helperOf(a: Args, key: string, l: Lit, names: string[]): unknown {
   return bad(a, key, l, names.map((n) => `${n}(...)`).join(" or "));
 }
 
-/** Plain JSON of a literal (ports, addons, literal dns); helper results are not allowed inside. */
+/** Plain JSON of a literal (ports, literal dns); helper results are not allowed inside. */
 export function toPlain(l: Lit, report: Report, where: string): Json | undefined {
   switch (l.t) {
     case "str":
@@ -201,14 +203,35 @@ function hostPortOf(a: Args, key: string, l: Lit): { host: string; port: number 
   return bad(a, key, l, "host_port(host, port)");
 }
 
-function lowerHookItem(a: Args, key: string, l: Lit): unknown {
-  if (l.t === "str") return { kind: "shell", line: l.v };
+/**
+ * One HookCmd: a string is a shell line, a list of strings an argv, hook(...) itself. Empty lines and
+ * empty argvs are declaration errors here (E_BAD_KWARG, as in Python), not IR validation errors later.
+ */
+function lowerHookItem(a: Args, key: string, l: Lit, allowHook = true): unknown {
+  if (l.t === "str") {
+    if (l.v === "") {
+      a.report("E_BAD_KWARG", l.at, `${a.called}(): ${key} must not be empty`);
+      return UNSET;
+    }
+    return { kind: "shell", line: l.v };
+  }
   if (l.t === "arr") {
+    if (l.items.length === 0) {
+      a.report("E_BAD_KWARG", l.at, `${a.called}(): ${key} must not be an empty list`);
+      return UNSET;
+    }
     const argv = strListOf(a, key, l);
     return argv ? { kind: "argv", argv } : UNSET;
   }
-  if (l.t === "helper" && l.name === "hook") return l.ir;
-  return bad(a, key, l, "a string, a list of strings or hook(...)");
+  if (allowHook && l.t === "helper" && l.name === "hook") return l.ir;
+  return bad(
+    a,
+    key,
+    l,
+    allowHook
+      ? "a string, a list of strings or hook(...)"
+      : "a string (shell line) or a list of strings (argv)",
+  );
 }
 
 const HELPERS: Record<string, HelperSpec> = {
@@ -429,12 +452,8 @@ const HELPERS: Record<string, HelperSpec> = {
         a.report("E_MISSING_KWARG", a.at, `${a.called}(): cmd is required`);
         return UNSET;
       }
-      if (l.t === "str") return { kind: "shell", line: l.v };
-      if (l.t === "arr") {
-        const argv = strListOf(a, "cmd", l);
-        return argv ? { kind: "argv", argv } : UNSET;
-      }
-      return bad(a, "cmd", l, "a string (shell line) or a list of strings (argv)");
+      // hook(hook(...)) is refused: hook() names one command, it does not wrap another hook.
+      return lowerHookItem(a, "cmd", l, false);
     },
   },
   entrypoint_function: {
@@ -734,12 +753,7 @@ export function buildApp(
   }
 
   const addonsLit = a.get("addons");
-  if (addonsLit) {
-    app.addons =
-      addonsLit.t === "arr"
-        ? (toPlain(addonsLit, report, "app(): addons") ?? fail())
-        : (bad(a, "addons", addonsLit, "a list of addons") ?? fail());
-  }
+  if (addonsLit) app.addons = lowerAddons(a, addonsLit, (path, at) => mark([...base, ...path], at)) ?? fail();
 
   const hooks: Record<string, unknown[]> = {};
   for (const phase of HOOK_PHASES) {
@@ -753,7 +767,86 @@ export function buildApp(
   return ok ? app : UNSET;
 }
 
-/** string -> one shell hook; list of strings -> one argv hook; hook(...); a list of any of those. */
+/** The props of an object literal with a repeated key kept once, with its last value (as JS does). */
+function lastOfEach(props: Prop[]): Prop[] {
+  const last = new Map<string, Prop>();
+  for (const p of props) last.set(p.key, p);
+  return props.filter((p) => last.get(p.key) === p);
+}
+
+/**
+ * `addons: [{name, hooks: {phase: hooks}}]`. Each phase takes exactly what the app's own phases take
+ * (lowerHooks), so one addon declaration means the same in Python and TypeScript.
+ */
+function lowerAddons(a: Args, l: Lit, mark: Mark): unknown[] | undefined {
+  if (l.t !== "arr") return bad(a, "addons", l, "a list of objects like {name: ..., hooks: {...}}");
+  let ok = true;
+  const out = l.items.map((item, i) => {
+    const what = `addons[${i}]`;
+    mark(["addons", i], item.at);
+    if (item.t !== "obj") {
+      ok = false;
+      return bad(a, what, item, "an object like {name: ..., hooks: {...}}");
+    }
+    const props = lastOfEach(item.props);
+    const addon: Record<string, unknown> = {};
+    if (!props.some((p) => p.key === "name")) {
+      a.report("E_MISSING_KWARG", item.at, `${a.called}(): ${what} needs "name"`);
+      ok = false;
+    }
+    for (const p of props) {
+      if (p.key === "name") {
+        mark(["addons", i, "name"], p.value.at);
+        if (p.value.t === "str") addon.name = p.value.v;
+        else {
+          bad(a, `${what}.name`, p.value, "a string");
+          ok = false;
+        }
+      } else if (p.key === "hooks") {
+        mark(["addons", i, "hooks"], p.value.at);
+        if (p.value.t !== "obj") {
+          bad(a, `${what}.hooks`, p.value, "an object of hook phases");
+          ok = false;
+          continue;
+        }
+        const hooks: Record<string, unknown[]> = {};
+        for (const ph of lastOfEach(p.value.props)) {
+          if (!(HOOK_PHASES as readonly string[]).includes(ph.key)) {
+            a.report(
+              "E_UNKNOWN_KWARG",
+              ph.keyAt,
+              `${a.called}(): ${what}.hooks has no phase ${JSON.stringify(ph.key)}`,
+              `it takes ${HOOK_PHASES.join(", ")}`,
+            );
+            ok = false;
+            continue;
+          }
+          mark(["addons", i, "hooks", ph.key], ph.value.at);
+          const list = lowerHooks(a, `${what}.hooks.${ph.key}`, ph.value);
+          if (list === undefined) ok = false;
+          else if (list.length > 0) hooks[ph.key] = list;
+        }
+        addon.hooks = hooks;
+      } else {
+        a.report(
+          "E_UNKNOWN_KWARG",
+          p.keyAt,
+          `${a.called}(): ${what} has no key ${JSON.stringify(p.key)}`,
+          "an addon takes name, hooks",
+        );
+        ok = false;
+      }
+    }
+    return addon;
+  });
+  return ok ? out : UNSET;
+}
+
+/**
+ * A hook phase: a string is one shell hook; a list of only strings is one argv hook; hook(...) is one
+ * hook; any other list is a list of hooks, each a string (shell), a list of strings (argv) or
+ * hook(...). An empty list is no hooks. The Python frontend and SDK implement the same rule.
+ */
 function lowerHooks(a: Args, phase: string, l: Lit): unknown[] | undefined {
   if (l.t === "str" || (l.t === "helper" && l.name === "hook")) {
     const h = lowerHookItem(a, phase, l);

@@ -1,6 +1,6 @@
 // The one error class of mvm. Every user-facing failure is an MvmError with a stable code from
 // the catalogue (./catalog); only the CLI's error funnel turns it into text and an exit code.
-import { catalogEntry } from "./catalog/index.js";
+import { catalogEntry, type ErrorCode } from "./catalog/index.js";
 
 /** Where in the user's input a problem is (esbuild-style). Lines and columns are 1-based. */
 export interface Location {
@@ -15,7 +15,7 @@ export type Severity = "error" | "warning";
 
 /** One problem found in an input. `path` is a jq-like IR path such as `.apps[0].name`. */
 export interface Diagnostic {
-  code: string;
+  code: ErrorCode;
   severity: Severity;
   path?: string;
   detail: string;
@@ -35,14 +35,14 @@ export interface MvmErrorOptions {
 }
 
 export class MvmError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint?: string;
   readonly location?: Location;
   readonly path?: string;
   readonly diagnostics: Diagnostic[];
   readonly exitCode: number;
 
-  constructor(code: string, message: string, opts: MvmErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, opts: MvmErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "MvmError";
     this.code = code;
@@ -73,7 +73,7 @@ export function isMvmError(e: unknown): e is MvmError {
 
 /** Builds a diagnostic whose hint defaults to the catalogue's. */
 export function diagnostic(
-  code: string,
+  code: ErrorCode,
   path: string | undefined,
   detail: string,
   extra: Partial<Diagnostic> = {},

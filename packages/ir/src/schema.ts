@@ -2,11 +2,12 @@
 // the checked-in JSON Schema (schema/workload.schema.json) all come from here.
 // Shape rules only; rules that relate fields to each other live in ./rules.ts.
 import { z } from "zod";
+import type { ErrorCode } from "./catalog/index.js";
 
 export const ID_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 
 /** Marks a zod issue so validation maps it to a specific code instead of E_MALFORMED_MANIFEST. */
-const coded = (code: string, message: string) => ({ params: { mvmCode: code }, message });
+const coded = (code: ErrorCode, message: string) => ({ params: { mvmCode: code }, message });
 
 export const Id = z
   .string()

@@ -9,6 +9,7 @@ import {
   printParseErrorCode,
 } from "jsonc-parser";
 import type { z } from "zod";
+import { isErrorCode } from "./catalog/index.js";
 import { type Diagnostic, diagnostic, errorsOf, type Location } from "./errors.js";
 import { formatPath, type PathSegment } from "./path.js";
 import { checkRules } from "./rules.js";
@@ -70,7 +71,7 @@ function issueDiagnostics(issue: z.core.$ZodIssue): Diagnostic[] {
       ),
     );
   }
-  if (issue.code === "custom" && typeof issue.params?.mvmCode === "string") {
+  if (issue.code === "custom" && typeof issue.params?.mvmCode === "string" && isErrorCode(issue.params.mvmCode)) {
     return [diagnostic(issue.params.mvmCode, formatPath(path), issue.message)];
   }
   if (issue.code === "invalid_union" && (issue as { discriminator?: string }).discriminator !== undefined) {

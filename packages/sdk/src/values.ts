@@ -1,6 +1,6 @@
 // Turns the JavaScript values a script passes to app() and the helpers into declaration values
 // (./declare.ts), so the in-process route checks them with exactly the static route's rules.
-import type { Lit } from "@mvm/ir/declare";
+import type { Lit, Report } from "@mvm/ir/declare";
 
 /** Helper results carry their lowered IR under this key; it is invisible to JSON and spreads. */
 export const HELPER = Symbol.for("mvm-sdk.helper");
@@ -12,8 +12,6 @@ export interface HelperValue<N extends string = string> {
 export function isHelperValue(v: unknown): v is HelperValue {
   return typeof v === "object" && v !== null && HELPER in v;
 }
-
-type Report = (code: string, at: unknown, detail: string, hint?: string) => void;
 
 function kindOf(v: unknown): string {
   if (v === undefined) return "undefined";

@@ -8,7 +8,17 @@ import { runtimeCodes } from "./runtime.js";
 
 export type { CodeRow } from "./row.js";
 
-export const catalog: Record<string, CodeRow> = {
+/**
+ * Every code mvm can report. MvmError takes only these, so a mistyped or uncatalogued code does not
+ * compile; a test checks that every code literal in the code base is here.
+ */
+export type ErrorCode =
+  | keyof typeof irCodes
+  | keyof typeof compileCodes
+  | keyof typeof buildCodes
+  | keyof typeof runtimeCodes;
+
+export const catalog: Record<ErrorCode, CodeRow> = {
   ...irCodes,
   ...compileCodes,
   ...buildCodes,
@@ -23,5 +33,10 @@ export const catalogSections: { title: string; rows: Record<string, CodeRow> }[]
 ];
 
 export function catalogEntry(code: string): CodeRow | undefined {
-  return Object.hasOwn(catalog, code) ? catalog[code] : undefined;
+  return isErrorCode(code) ? catalog[code] : undefined;
+}
+
+/** For codes that arrive as data (a recording, a guest reply, another process's JSON). */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(catalog, code);
 }

@@ -117,4 +117,55 @@ export const runtimeCodes = {
     hint: "use `mvmctl up` to boot the image",
     exit: 1,
   },
+  // The guest agent's error kinds (docs/protocol.md), as the host reports them.
+  E_PAYLOAD_CAP: {
+    summary: "A call's stdin, stdout or stderr went over the 16 MiB cap.",
+    hint: "pass large data through files (`mvmctl fs write` / `fs read`)",
+    exit: 1,
+  },
+  E_AGENT_BUSY: {
+    summary: "The guest agent is already running as many calls as it allows.",
+    hint: "retry when the running call finishes",
+    exit: 1,
+  },
+  E_ENTRYPOINT_INVALID: {
+    summary: "The entrypoint named by the call does not exist in the image or cannot be called.",
+    hint: "check the entrypoint name (`mvmctl invoke --fn`) and rebuild the image with `mvmctl build`",
+    exit: 1,
+  },
+  E_GUEST_NOT_FOUND: {
+    summary: "A path or program does not exist inside the guest.",
+    hint: "check the path inside the guest",
+    exit: 1,
+  },
+  E_GUEST_PERMISSION_DENIED: {
+    summary: "The guest refused the operation.",
+    hint: "the root filesystem is read-only below its tmpfs overlay; write under /tmp or /run",
+    exit: 1,
+  },
+  E_AGENT_UNSUPPORTED: {
+    summary: "The image's agent does not offer that operation.",
+    hint: "exec needs a dev image: build without --production",
+    exit: 1,
+  },
+  E_AGENT_PROTOCOL: {
+    summary: "The host and the guest agent disagree about the protocol, or the guest sent a malformed message.",
+    hint: "rebuild the image with this mvmctl",
+    exit: 1,
+  },
+  E_AGENT_INTERNAL: {
+    summary: "The guest agent failed internally.",
+    hint: "see the guest console log (`mvmctl logs <name>`)",
+    exit: 1,
+  },
+  E_AGENT_DISCONNECTED: {
+    summary: "The channel to the guest agent closed.",
+    hint: "check that the instance still runs (`mvmctl ps`)",
+    exit: 1,
+  },
+  E_AGENT_NO_REPLY: {
+    summary: "The guest agent did not answer in time.",
+    hint: "see the guest console log (`mvmctl logs <name>`)",
+    exit: 1,
+  },
 } satisfies Record<string, CodeRow>;

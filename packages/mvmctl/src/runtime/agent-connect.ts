@@ -1,31 +1,16 @@
 // Connects to an instance's agent socket and adapts the protocol client (./protocol/, owned with
-// the agent) to AgentSession. Two jobs live here: waiting for the socket while QEMU starts, and
-// turning the client's AgentError into MvmError, the one error type the CLI funnel prints.
+// the agent) to AgentSession, and waits for the socket while QEMU starts. The client's errors are
+// already MvmErrors (AgentError), so they reach the CLI funnel as they are.
 import { MvmError } from "@mvm/ir/errors";
 import type { AgentSession, OutputSink } from "./agent-session.js";
 import { sleep } from "./proc.js";
-import { AgentClient, AgentError } from "./protocol/index.js";
+import { AgentClient } from "./protocol/index.js";
 
 export interface ConnectOptions {
   /** Epoch ms after which connecting (and a first hello) gives up. */
   deadline: number;
   /** False once the VM process is gone: stop waiting at once. */
   alive: () => boolean;
-}
-
-function toMvmError(e: unknown): unknown {
-  if (e instanceof AgentError) {
-    return new MvmError(e.code, e.message, { hint: e.hint, exitCode: e.exitCode, cause: e });
-  }
-  return e;
-}
-
-async function mapped<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    throw toMvmError(e);
-  }
 }
 
 function handlers(sink: OutputSink) {
@@ -35,35 +20,33 @@ function handlers(sink: OutputSink) {
 class ClientSession implements AgentSession {
   constructor(private readonly client: AgentClient) {}
   hello() {
-    return mapped(this.client.hello());
+    return this.client.hello();
   }
   ping() {
-    return mapped(this.client.ping());
+    return this.client.ping();
   }
   async invoke(req: Parameters<AgentSession["invoke"]>[0], sink: OutputSink): Promise<number> {
-    const r = await mapped(
-      this.client.invoke(
-        { entrypoint: req.entrypoint, stdin: req.stdin, timeoutMs: req.timeoutMs, env: req.env },
-        handlers(sink),
-      ),
+    const r = await this.client.invoke(
+      { entrypoint: req.entrypoint, stdin: req.stdin, timeoutMs: req.timeoutMs, env: req.env },
+      handlers(sink),
     );
     return r.exitCode;
   }
   async exec(req: Parameters<AgentSession["exec"]>[0], sink: OutputSink): Promise<number> {
-    const r = await mapped(this.client.exec(req, handlers(sink)));
+    const r = await this.client.exec(req, handlers(sink));
     // A command killed by a signal exits like a shell reports it: 128 + signal.
     return r.signal ? 128 + r.signal : r.exitCode;
   }
   async hooksRun(phase: string, sink: OutputSink, timeoutMs?: number): Promise<number> {
-    const r = await mapped(this.client.hooksRun(phase, handlers(sink), timeoutMs));
+    const r = await this.client.hooksRun(phase, handlers(sink), timeoutMs);
     return r.signal ? 128 + r.signal : r.exitCode;
   }
   async fs(op: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const { id: _id, ok: _ok, ...fields } = await mapped(this.client.request({ op, ...args }));
+    const { id: _id, ok: _ok, ...fields } = await this.client.request({ op, ...args });
     return fields;
   }
   shutdown(graceMs: number) {
-    return mapped(this.client.shutdown(graceMs));
+    return this.client.shutdown(graceMs);
   }
   close() {
     this.client.close();

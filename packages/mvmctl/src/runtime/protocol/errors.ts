@@ -1,9 +1,7 @@
-// The one table that maps guest agent error kinds (docs/protocol.md) to mvm error codes and
-// exit codes (spec/cli.md: 124 invoke timeout, 137 wrapper crashed, 1 otherwise).
-//
-// AgentError has the shape of MvmError (packages/ir/src/errors.ts: code, message, hint, cause,
-// exitCode). It is defined here because @mvm/ir does not yet export MvmError from a built entry
-// point; when it does, AgentError should become `class AgentError extends MvmError`.
+// The one table that maps guest agent error kinds (docs/protocol.md) to mvm error codes. Exit
+// codes and hints are the catalogue's (packages/ir/src/catalog/runtime.ts): 124 for an invoke
+// timeout, 137 for a crashed wrapper, 1 otherwise (spec/cli.md).
+import { type ErrorCode, MvmError } from "@mvm/ir/errors";
 
 export type AgentErrorKind =
   | "timeout"
@@ -21,70 +19,20 @@ export type AgentErrorKind =
 /** Failures of the channel itself, detected on the host side. */
 export type ClientErrorKind = "disconnected" | "no_reply";
 
-interface Row {
-  code: string;
-  exit: number;
-  hint: string;
-}
-
-export const AGENT_ERROR_TABLE: Record<AgentErrorKind | ClientErrorKind, Row> = {
-  timeout: {
-    code: "E_INVOKE_TIMEOUT",
-    exit: 124,
-    hint: "raise the timeout (--timeout) or make the function faster",
-  },
-  wrapper_crashed: {
-    code: "E_WRAPPER_CRASHED",
-    exit: 137,
-    hint: "the runner died from a signal (out of memory?); check `mvmctl logs` and the VM's memory_mb",
-  },
-  payload_cap: {
-    code: "E_PAYLOAD_CAP",
-    exit: 1,
-    hint: "stdin, stdout and stderr are capped at 16 MiB per call; pass large data through files",
-  },
-  busy: {
-    code: "E_AGENT_BUSY",
-    exit: 1,
-    hint: "another call is running in this instance; retry when it finishes",
-  },
-  not_ready: {
-    code: "E_NOT_READY",
-    exit: 1,
-    hint: "the after_start hook has not succeeded; see its output with `mvmctl logs`",
-  },
-  entrypoint_invalid: {
-    code: "E_ENTRYPOINT_INVALID",
-    exit: 1,
-    hint: "check the entrypoint name and rebuild the image (`mvmctl build`)",
-  },
-  not_found: { code: "E_GUEST_NOT_FOUND", exit: 1, hint: "check the path inside the guest" },
-  permission_denied: {
-    code: "E_GUEST_PERMISSION_DENIED",
-    exit: 1,
-    hint: "the guest refused the operation; the root filesystem is read-only below its tmpfs overlay",
-  },
-  unsupported: {
-    code: "E_AGENT_UNSUPPORTED",
-    exit: 1,
-    hint: "this image's agent does not offer that operation (exec needs a dev image: build without --production)",
-  },
-  protocol_error: {
-    code: "E_AGENT_PROTOCOL",
-    exit: 1,
-    hint: "the host and guest agent disagree about the protocol; rebuild the image with this mvmctl",
-  },
-  internal: { code: "E_AGENT_INTERNAL", exit: 1, hint: "see the guest console log (`mvmctl logs`)" },
-  disconnected: {
-    code: "E_AGENT_DISCONNECTED",
-    exit: 1,
-    hint: "the guest agent channel closed; is the instance still running? (`mvmctl ps`)",
-  },
-  no_reply: {
-    code: "E_AGENT_NO_REPLY",
-    exit: 1,
-    hint: "the guest agent did not answer in time; see the console log (`mvmctl logs`)",
-  },
+export const AGENT_ERROR_CODES: Record<AgentErrorKind | ClientErrorKind, ErrorCode> = {
+  timeout: "E_INVOKE_TIMEOUT",
+  wrapper_crashed: "E_WRAPPER_CRASHED",
+  payload_cap: "E_PAYLOAD_CAP",
+  busy: "E_AGENT_BUSY",
+  not_ready: "E_NOT_READY",
+  entrypoint_invalid: "E_ENTRYPOINT_INVALID",
+  not_found: "E_GUEST_NOT_FOUND",
+  permission_denied: "E_GUEST_PERMISSION_DENIED",
+  unsupported: "E_AGENT_UNSUPPORTED",
+  protocol_error: "E_AGENT_PROTOCOL",
+  internal: "E_AGENT_INTERNAL",
+  disconnected: "E_AGENT_DISCONNECTED",
+  no_reply: "E_AGENT_NO_REPLY",
 };
 
 export interface AgentErrorOptions {
@@ -93,30 +41,24 @@ export interface AgentErrorOptions {
   exitCode?: number;
 }
 
-export class AgentError extends Error {
-  readonly code: string;
+/**
+ * An MvmError that also keeps the agent's own kind (for the protocol tests and `--debug`). An
+ * unknown kind comes from a newer agent: its words are kept, and it is classified as internal.
+ */
+export class AgentError extends MvmError {
   readonly kind: string;
-  readonly hint?: string;
-  readonly exitCode: number;
 
   constructor(kind: string, message: string, opts: AgentErrorOptions = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    const code = Object.hasOwn(AGENT_ERROR_CODES, kind)
+      ? AGENT_ERROR_CODES[kind as AgentErrorKind]
+      : AGENT_ERROR_CODES.internal;
+    super(code, message, opts);
     this.name = "AgentError";
-    const row = (AGENT_ERROR_TABLE as Record<string, Row | undefined>)[kind];
-    // An unknown kind comes from a newer agent: keep its words, classify it as internal.
     this.kind = kind;
-    this.code = row?.code ?? AGENT_ERROR_TABLE.internal.code;
-    this.hint = opts.hint ?? row?.hint;
-    this.exitCode = opts.exitCode ?? row?.exit ?? 1;
   }
 
-  toJSON(): Record<string, unknown> {
-    return {
-      code: this.code,
-      kind: this.kind,
-      message: this.message,
-      ...(this.hint ? { hint: this.hint } : {}),
-    };
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), kind: this.kind };
   }
 }
 
