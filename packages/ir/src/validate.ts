@@ -71,7 +71,11 @@ function issueDiagnostics(issue: z.core.$ZodIssue): Diagnostic[] {
       ),
     );
   }
-  if (issue.code === "custom" && typeof issue.params?.mvmCode === "string" && isErrorCode(issue.params.mvmCode)) {
+  if (
+    issue.code === "custom" &&
+    typeof issue.params?.mvmCode === "string" &&
+    isErrorCode(issue.params.mvmCode)
+  ) {
     return [diagnostic(issue.params.mvmCode, formatPath(path), issue.message)];
   }
   if (issue.code === "invalid_union" && (issue as { discriminator?: string }).discriminator !== undefined) {

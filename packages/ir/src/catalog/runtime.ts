@@ -149,7 +149,8 @@ export const runtimeCodes = {
     exit: 1,
   },
   E_AGENT_PROTOCOL: {
-    summary: "The host and the guest agent disagree about the protocol, or the guest sent a malformed message.",
+    summary:
+      "The host and the guest agent disagree about the protocol, or the guest sent a malformed message.",
     hint: "rebuild the image with this mvmctl",
     exit: 1,
   },
