@@ -184,21 +184,24 @@ def secret(*args: Any, **kwargs: Any) -> Helper:
     return Helper("secret", "env_value", None, {"name": name, "var": var, "type": type_, "hosts": hosts})
 
 
-def hook_cmd(helper: str, what: str, v: Any) -> dict[str, Any]:
+def hook_cmd(helper: str, what: str, v: Any, *, allow_hook: bool = True) -> dict[str, Any]:
     """One HookCmd: a string is a shell line, a list of strings an argv, mvm.hook(...) itself."""
-    if isinstance(v, Helper) and v.kind == "hook":
+    if allow_hook and isinstance(v, Helper) and v.kind == "hook":
         return v.ir
     if isinstance(v, str):
         return {"kind": "shell", "line": check_non_empty_str(helper, what, v)}
-    if isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v):
+    if isinstance(v, (list, tuple)):
         if len(v) == 0:
             raise MvmError("E_BAD_KWARG", f"mvm.{helper}(): {what} must not be an empty list")
         return {"kind": "argv", "argv": check_str_list(helper, what, v)}
-    raise bad(helper, what, "a string, a list of strings or mvm.hook(...)", v)
+    expected = "a string, a list of strings or mvm.hook(...)" if allow_hook else "a string (shell line) or a list of strings (argv)"
+    raise bad(helper, what, expected, v)
 
 
 def hook_list(helper: str, what: str, v: Any) -> list[dict[str, Any]]:
-    """A hook phase: a string, a list of strings (one argv), mvm.hook(...), or a list of those."""
+    """A hook phase, the rule of the declaration core (packages/ir/src/declare.ts, lowerHooks): a
+    string is one shell hook, a list of only strings one argv hook, mvm.hook(...) one hook; any other
+    list is a list of hooks (each a string, a list of strings or mvm.hook(...)); [] is no hooks."""
     if isinstance(v, (list, tuple)) and len(v) == 0:
         return []
     if isinstance(v, (list, tuple)) and any(not isinstance(x, str) for x in v):
@@ -210,7 +213,8 @@ def hook_list(helper: str, what: str, v: Any) -> list[dict[str, Any]]:
 
 def hook(*args: Any, **kwargs: Any) -> Helper:
     a = bind("hook", args, kwargs)
-    return Helper("hook", "hook", hook_cmd("hook", "cmd", a["cmd"]))
+    # mvm.hook(mvm.hook(...)) is refused: hook() names one command, it does not wrap another hook.
+    return Helper("hook", "hook", hook_cmd("hook", "cmd", a["cmd"], allow_hook=False))
 
 
 def entrypoint_function(*args: Any, **kwargs: Any) -> Helper:

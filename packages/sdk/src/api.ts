@@ -1,5 +1,5 @@
 // The public surface, listed explicitly (index.ts also offers it as the default export).
-export { type AppOptions, app, workload } from "./app.js";
+export { type AddonOptions, type AppOptions, app, type HookPhaseValue, workload } from "./app.js";
 export { emitJson } from "./emit.js";
 export {
   type Diagnostic,

@@ -6,6 +6,20 @@ import { MvmError } from "./errors.js";
 import { type HookValue, LANGUAGE } from "./helpers.js";
 import { fromValue, type HelperValue } from "./values.js";
 
+/** A hook phase: the same forms as Python (see docs/declarations.md, "hooks"). */
+export type HookPhaseValue = HookValue | readonly HookValue[];
+
+/** An addon attached to the app; its hooks run before the app's own, in attachment order. */
+export interface AddonOptions {
+  name: string;
+  hooks?: {
+    before_build?: HookPhaseValue;
+    before_start?: HookPhaseValue;
+    after_start?: HookPhaseValue;
+    before_stop?: HookPhaseValue;
+  };
+}
+
 export interface AppOptions {
   name?: string;
   source?: HelperValue<"local_path">;
@@ -16,11 +30,11 @@ export interface AppOptions {
   entrypoint?: HelperValue<"entrypoint_function" | "entrypoint">;
   entrypoints?: readonly HelperValue<"entrypoint_function" | "entrypoint">[];
   dependencies?: HelperValue<"python_deps" | "node_deps" | "no_deps">;
-  addons?: readonly Record<string, unknown>[];
-  before_build?: HookValue | readonly HookValue[];
-  before_start?: HookValue | readonly HookValue[];
-  after_start?: HookValue | readonly HookValue[];
-  before_stop?: HookValue | readonly HookValue[];
+  addons?: readonly AddonOptions[];
+  before_build?: HookPhaseValue;
+  before_start?: HookPhaseValue;
+  after_start?: HookPhaseValue;
+  before_stop?: HookPhaseValue;
 }
 
 export interface Declaration {

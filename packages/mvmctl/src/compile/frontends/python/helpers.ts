@@ -384,7 +384,8 @@ export const HELPERS: Record<string, HelperDef> = {
     build(env, args, call) {
       const v = val(args, "cmd");
       if (!v) return undefined;
-      const ir = hookCmd(env, "hook", "cmd", v, call);
+      // mvm.hook(mvm.hook(...)) is refused: hook() names one command, it does not wrap another hook.
+      const ir = hookCmd(env, "hook", "cmd", v, call, false);
       return ir ? { ir } : undefined;
     },
   },
@@ -474,9 +475,19 @@ function deps(env: HelperEnv, args: BoundArgs, call: Node, helper: string, kind:
   };
 }
 
-/** One HookCmd: a string is a shell line, a list of strings an argv, mvm.hook(...) itself. */
-export function hookCmd(env: HelperEnv, helper: string, what: string, v: PyVal, origin: Node): unknown {
-  if (v.t === "helper" && v.kind === "hook") return v.ir;
+/**
+ * One HookCmd: a string is a shell line, a list of strings an argv, mvm.hook(...) itself (unless
+ * `allowHook` is false: mvm.hook(mvm.hook(...)) is refused).
+ */
+export function hookCmd(
+  env: HelperEnv,
+  helper: string,
+  what: string,
+  v: PyVal,
+  origin: Node,
+  allowHook = true,
+): unknown {
+  if (allowHook && v.t === "helper" && v.kind === "hook") return v.ir;
   if (v.t === "str") {
     const line = env.checks.nonEmptyStr(helper, what, v);
     return line === undefined
@@ -486,7 +497,7 @@ export function hookCmd(env: HelperEnv, helper: string, what: string, v: PyVal, 
           ["line", line, v.node],
         ]);
   }
-  if (v.t === "list" && v.items.every((i) => i.t === "str")) {
+  if (v.t === "list") {
     if (v.items.length === 0) {
       env.ctx.error("E_BAD_KWARG", v.node, `mvm.${helper}(): ${what} must not be an empty list`);
       return undefined;
@@ -500,12 +511,20 @@ export function hookCmd(env: HelperEnv, helper: string, what: string, v: PyVal, 
       ])
     );
   }
-  return env.checks.bad(helper, what, "a string, a list of strings or mvm.hook(...)", v);
+  return env.checks.bad(
+    helper,
+    what,
+    allowHook
+      ? "a string, a list of strings or mvm.hook(...)"
+      : "a string (shell line) or a list of strings (argv)",
+    v,
+  );
 }
 
 /**
- * A hook phase's value: a string (one shell hook), a list of strings (one argv hook), mvm.hook(...),
- * or a list of those (then each string in it is a shell hook and each list an argv hook).
+ * A hook phase's value, the rule of the declaration core (@mvm/ir/declare, lowerHooks): a string is
+ * one shell hook, a list of only strings one argv hook, mvm.hook(...) one hook; any other list is a
+ * list of hooks (each string in it a shell hook, each list an argv hook); [] is no hooks.
  */
 export function hookList(env: HelperEnv, helper: string, what: string, v: PyVal): unknown[] | undefined {
   if (v.t === "list" && v.items.length === 0) return env.origins.array(v.node, []);
