@@ -98,9 +98,12 @@ async function main(): Promise<void> {
   }
   const image = await resolveImage(home, ref);
   const qemu = findQemu();
-  const accel = await chooseAccel({
+  // The probe boots the image's kernel under the instance's CPU model; every boot below then uses
+  // that one accelerator strictly (a KVM boot that dies fails the run instead of mixing figures).
+  const { accel, cpuModel } = await chooseAccel({
     request: flags.accel as "auto" | "kvm" | "tcg",
     qemu,
+    kernel: image.kernel,
     cacheDir: join(home, "cache"),
     reporter: { ...silentReporter, warn: (m) => log(`notice: ${m}`) },
   });
@@ -120,6 +123,7 @@ async function main(): Promise<void> {
       cpus: cpusN,
       memoryMiB,
       accel,
+      cpuModel,
       networkMode: null,
       consoleLog: join(work, "bare/console.log"),
       agentSocket: join(work, "bare/agent.sock"),

@@ -1,7 +1,7 @@
 // The guest kernel: the pinned Debian cloud kernel package (downloaded once, cached, its sha256
 // checked on every use) or the one named by --kernel / MVM_KERNEL_DEB. A .deb gives the vmlinuz
 // and the modules tree the initramfs takes its modules from; a bare vmlinuz gives no modules.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
@@ -97,4 +97,12 @@ export async function resolveKernel(home: string, override?: string): Promise<Ke
   const sha = await sha256File(path);
   if (path.endsWith(".deb")) return extractDeb(home, path, sha);
   return { vmlinuz: path, release: "custom", package: basename(path), version: "custom", sha256: sha };
+}
+
+/** The pinned kernel's vmlinuz when a build already extracted it into the cache (no download). */
+export function cachedPinnedVmlinuz(home: string): string | undefined {
+  const boot = join(cacheDir(home), "kernel", `tree-${KERNEL_PIN.sha256.slice(0, 16)}`, "boot");
+  if (!existsSync(boot)) return undefined;
+  const name = readdirSync(boot).find((f) => f.startsWith("vmlinuz-"));
+  return name ? join(boot, name) : undefined;
 }

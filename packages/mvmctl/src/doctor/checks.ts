@@ -6,9 +6,11 @@ import { mkdir, stat, statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { isMvmError } from "@mvm/ir/errors";
 import { agentDir } from "../build/agent-artifacts.js";
+import { cachedPinnedVmlinuz } from "../build/kernel.js";
 import { findOnPath, resolvePython, resolveTsRunner } from "../compile/record/resolve-runner.js";
 import { mvmHome } from "../home.js";
-import { probeKvm } from "../runtime/vmm/kvm-probe.js";
+import { kvmPrecheck, probeKvm } from "../runtime/vmm/kvm-probe.js";
+import { findQemu } from "../runtime/vmm/qemu.js";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -19,6 +21,8 @@ export interface Check {
   detail: string;
   hint?: string;
   required: boolean;
+  /** The kvm check's probe outcome, for `doctor --json`. */
+  probe?: unknown;
 }
 
 const firstLine = (s: string) =>
@@ -63,35 +67,112 @@ async function tool(
   return { section: "Tools", name, status: "ok", detail: v ? `${p} (${v})` : p, required };
 }
 
+/** The same resolution as `up` (MVM_QEMU, else PATH). */
+async function qemuCheck(env: NodeJS.ProcessEnv, hint: string): Promise<{ check: Check; path?: string }> {
+  let path: string;
+  try {
+    path = findQemu(env);
+  } catch (e) {
+    return {
+      check: {
+        section: "Tools",
+        name: "qemu",
+        status: "fail",
+        detail: isMvmError(e) ? e.message : String(e),
+        hint: isMvmError(e) ? (e.hint ?? hint) : hint,
+        required: true,
+      },
+    };
+  }
+  const v = await version(path, ["--version"]);
+  if (!v)
+    return {
+      check: {
+        section: "Tools",
+        name: "qemu",
+        status: "fail",
+        detail: `${path} does not run (\`${path} --version\` failed)`,
+        hint,
+        required: true,
+      },
+    };
+  const via = env.MVM_QEMU ? " via MVM_QEMU" : "";
+  return {
+    check: { section: "Tools", name: "qemu", status: "ok", detail: `${path}${via} (${v})`, required: true },
+    path,
+  };
+}
+
+/**
+ * `up`'s own KVM decision: the pre-check, then (when the pinned kernel is cached) the real probe
+ * boot of that kernel, or its cached result. `probe` carries the result into `doctor --json`.
+ */
+async function kvmCheck(env: NodeJS.ProcessEnv, home: string, qemu: string | undefined): Promise<Check> {
+  const base = { section: "Tools" as const, name: "kvm", required: false };
+  const pre = await kvmPrecheck(env);
+  const tcg = "QEMU will use TCG, boots take seconds";
+  if (!pre.ok) {
+    return {
+      ...base,
+      status: "warn",
+      detail: `KVM is not usable: ${pre.reason} (pre-check, no guest booted): ${tcg}`,
+      hint: existsSync(pre.device)
+        ? `check ${pre.device} permissions (kvm group)`
+        : "load kvm_intel or kvm_amd, or run on a host with virtualisation",
+      probe: { kind: "precheck", ...pre },
+    };
+  }
+  const kernel = cachedPinnedVmlinuz(home);
+  if (!qemu || !kernel) {
+    return {
+      ...base,
+      status: "warn",
+      detail: `${pre.device} is present and accessible, but whether KVM can boot Linux is not proven yet: ${
+        qemu ? "the pinned kernel is not in the cache" : "no usable QEMU"
+      }`,
+      hint: "the first `mvmctl build` fetches the kernel; `mvmctl up` then probes it under KVM",
+      probe: { kind: "precheck", ...pre, kernel_cached: Boolean(kernel) },
+    };
+  }
+  const outcome = await probeKvm({ qemu, kernel, cacheDir: join(home, "cache"), env });
+  if (outcome.kind === "precheck") {
+    return {
+      ...base,
+      status: "warn",
+      detail: `KVM is not usable: ${outcome.precheck.reason}: ${tcg}`,
+      probe: outcome,
+    };
+  }
+  const r = outcome.result;
+  const when = outcome.cached
+    ? `cached result from ${r.probed_at}${r.source === "boot" ? ", recorded by a failed `up`" : ""}`
+    : `probed now in ${r.probe_ms} ms`;
+  if (r.usable) {
+    return {
+      ...base,
+      status: "ok",
+      detail: `KVM booted the pinned kernel to init with -cpu ${r.cpu_model} (${when}): accel kvm`,
+      probe: outcome,
+    };
+  }
+  return {
+    ...base,
+    status: "warn",
+    detail: `KVM cannot boot Linux here (${r.reason}; ${when}): ${tcg}`,
+    hint: "enable nested virtualisation for this VM, or run on a host with working KVM; the result is re-probed after a reboot, a QEMU upgrade or a new kernel",
+    probe: outcome,
+  };
+}
+
 export async function runChecks(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<Check[]> {
   const checks: Check[] = [];
   const apt = (pkg: string) => `apt-get install -y ${pkg}`;
-  const qemu = findOnPath("qemu-system-x86_64", env);
-  checks.push(await tool("qemu", "qemu-system-x86_64", ["--version"], true, apt("qemu-system-x86"), env));
-  if (qemu) {
-    const home = mvmHome(env);
-    const r = await probeKvm({ qemu, cacheDir: join(home, "cache"), fresh: true, timeoutMs: 5000 });
-    checks.push(
-      r.usable
-        ? {
-            section: "Tools",
-            name: "kvm",
-            status: "ok",
-            detail: "KVM runs guests here: accel kvm",
-            required: false,
-          }
-        : {
-            section: "Tools",
-            name: "kvm",
-            status: "warn",
-            detail: `KVM cannot run a guest here (${r.reason ?? "probe failed"}): QEMU will use TCG, boots take seconds`,
-            hint: existsSync("/dev/kvm")
-              ? "enable nested virtualisation / check /dev/kvm permissions"
-              : "load kvm_intel or kvm_amd, or run on a host with virtualisation",
-            required: false,
-          },
-    );
-  }
+  const home = mvmHome(env);
+  // Before anything writes under it (the probe cache): a home created here is private from the start.
+  await mkdir(home, { recursive: true, mode: 0o700 }).catch(() => undefined);
+  const qemu = await qemuCheck(env, apt("qemu-system-x86"));
+  checks.push(qemu.check);
+  checks.push(await kvmCheck(env, home, qemu.path));
   checks.push(await tool("mmdebstrap", "mmdebstrap", ["--version"], true, apt("mmdebstrap"), env));
   checks.push(await tool("mkfs.ext4", "mkfs.ext4", ["-V"], true, apt("e2fsprogs"), env));
   checks.push(await tool("cpio", "cpio", ["--version"], true, apt("cpio"), env));

@@ -1,12 +1,13 @@
 // `boot()`: image -> running instance. Resolves the image, picks the accelerator, starts QEMU
 // detached, then talks to the agent until it reports ready (after_start passed). On failure the
 // VM is stopped, the instance stays as "failed" (so `logs` can show why), and the error names
-// the failing hook with the console's last lines reported through the reporter.
-import { mkdir } from "node:fs/promises";
+// the failing hook with the console's last lines reported through the reporter. A KVM boot that
+// dies or stays silent before init speaks falls back to TCG once (accel.ts picks, kvm-probe.ts proves).
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isMvmError, MvmError } from "@mvm/ir/errors";
 import type { Reporter } from "../cli/reporter.js";
-import { type AccelRequest, chooseAccel } from "./accel.js";
+import { type AccelChoice, type AccelRequest, chooseAccel, kvmUnavailable } from "./accel.js";
 import { connectAgent } from "./agent-connect.js";
 import type { AgentSession } from "./agent-session.js";
 import { tailLines } from "./console-tail.js";
@@ -29,6 +30,7 @@ import { type InstancePaths, instancePaths, instancesDir } from "./paths.js";
 import { processAlive, sleep } from "./proc.js";
 import { mintSecretTokens, writeInstanceSecrets } from "./secrets.js";
 import { hostTscKhz } from "./vmm/host-tsc.js";
+import { recordKvmUnusable } from "./vmm/kvm-probe.js";
 import { findQemu, QemuDriver } from "./vmm/qemu.js";
 import { assertNetworkSupported } from "./vmm/qemu-args.js";
 
@@ -96,10 +98,13 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   }
 
   const qemu = findQemu();
-  const accel = await chooseAccel({
-    request: o.accel ?? "auto",
+  const request = o.accel ?? "auto";
+  const probeCache = join(o.home, "cache");
+  const choice = await chooseAccel({
+    request,
     qemu,
-    cacheDir: join(o.home, "cache"),
+    kernel: image.kernel,
+    cacheDir: probeCache,
     reporter: r,
   });
   const cpus = o.cpus ?? m.resources.cpu_cores;
@@ -130,56 +135,78 @@ export async function boot(o: BootOptions): Promise<BootResult> {
       await stopEgressProxy(network.proxy_pid, network.proxy_config);
   };
 
-  r.step(`booting ${name} (${accel}, ${cpus} vCPU, ${memoryMiB} MiB)`);
   const driver = new QemuDriver(qemu);
-  const tStart = performance.now();
-  const vm = await driver
-    .start(
-      {
-        kernel: image.kernel,
-        initrd: image.initrd,
-        rootfs: image.rootfs,
-        cpus,
-        memoryMiB,
-        accel,
-        networkMode,
-        egressConnect: network.mode === "bridge" ? connectorArgv(paths.egressSocket) : undefined,
-        consoleLog: paths.consoleLog,
-        agentSocket: paths.agentSocket,
-        qmpSocket: paths.qmpSocket,
-        tscKhz: accel === "tcg" ? hostTscKhz() : undefined,
-      },
-      paths.vmmLog,
-    )
-    .catch(async (e: unknown) => {
-      // Nothing runs: leave no half-made instance behind.
-      await stopProxy();
-      await removeInstanceDir(o.home, name);
-      throw e;
-    });
-  const state: InstanceState = {
-    name,
-    workload_id: m.workload_id,
-    app: m.app,
-    digest: m.digest,
-    image_dir: image.dir,
-    pid: vm.pid,
-    accel,
-    vmm: "qemu",
-    cpus,
-    memory_mb: memoryMiB,
-    status: "starting",
-    started_at: new Date().toISOString(),
-    boot_ms: null,
-    agent_socket: paths.agentSocket,
-    qmp_socket: paths.qmpSocket,
-    console_log: paths.consoleLog,
-    network,
+  /** Starts QEMU and records the instance as starting. `first`: a failed start leaves nothing behind. */
+  const launch = async (c: AccelChoice, first: boolean) => {
+    r.step(`booting ${name} (${c.accel}, ${cpus} vCPU, ${memoryMiB} MiB)`);
+    const tStart = performance.now();
+    const vm = await driver
+      .start(
+        {
+          kernel: image.kernel,
+          initrd: image.initrd,
+          rootfs: image.rootfs,
+          cpus,
+          memoryMiB,
+          accel: c.accel,
+          cpuModel: c.cpuModel,
+          networkMode,
+          egressConnect: network.mode === "bridge" ? connectorArgv(paths.egressSocket) : undefined,
+          consoleLog: paths.consoleLog,
+          agentSocket: paths.agentSocket,
+          qmpSocket: paths.qmpSocket,
+          tscKhz: c.accel === "tcg" ? hostTscKhz() : undefined,
+        },
+        paths.vmmLog,
+      )
+      .catch(async (e: unknown) => {
+        if (first) {
+          // Nothing runs: leave no half-made instance behind.
+          await stopProxy();
+          await removeInstanceDir(o.home, name);
+        }
+        throw e;
+      });
+    const state: InstanceState = {
+      name,
+      workload_id: m.workload_id,
+      app: m.app,
+      digest: m.digest,
+      image_dir: image.dir,
+      pid: vm.pid,
+      accel: c.accel,
+      vmm: "qemu",
+      cpus,
+      memory_mb: memoryMiB,
+      status: "starting",
+      started_at: new Date().toISOString(),
+      boot_ms: null,
+      agent_socket: paths.agentSocket,
+      qmp_socket: paths.qmpSocket,
+      console_log: paths.consoleLog,
+      network,
+    };
+    await writeState(o.home, state);
+    return { vm, state, tStart };
   };
-  await writeState(o.home, state);
+  let { vm, state, tStart } = await launch(choice, true);
 
   let agent: AgentSession | undefined;
   try {
+    if (choice.accel === "kvm") {
+      // The probe passed, but this boot is the one that matters: if KVM kills or silences it
+      // before init speaks, fall back to TCG once (or fail, with --accel kvm) and remember.
+      const failure = await watchKvmBoot(vm.pid, paths, KVM_INIT_TIMEOUT_MS);
+      if (failure) {
+        await driver.stop(vm.pid, paths.qmpSocket, { graceMs: 0 }).catch(() => undefined);
+        if (choice.probeKey) await recordKvmUnusable(probeCache, choice.probeKey, failure);
+        if (request === "kvm") throw kvmUnavailable(`${name} did not boot under KVM: ${failure}`);
+        r.warn(
+          `KVM could not boot ${name} (${failure}); falling back to TCG software emulation once, boots take seconds`,
+        );
+        ({ vm, state, tStart } = await launch({ accel: "tcg" }, false));
+      }
+    }
     r.step("waiting for the agent");
     const deadline = Date.now() + (o.readyTimeoutMs ?? 120_000);
     const alive = () => processAlive(vm.pid, paths.qmpSocket);
@@ -243,6 +270,32 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     });
   } finally {
     agent?.close();
+  }
+}
+
+/**
+ * Under KVM the guest's init prints its first "mvm-init:" line within a couple of seconds; 15 s of
+ * silence (or QEMU dying first) means KVM cannot run this guest after all. Before init speaks no
+ * workload code has run, so booting again under TCG repeats nothing observable.
+ */
+const KVM_INIT_TIMEOUT_MS = 15_000;
+
+/** Resolves undefined once init spoke on the console, else the one-line reason KVM failed. */
+async function watchKvmBoot(
+  pid: number,
+  paths: InstancePaths,
+  timeoutMs: number,
+): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const con = await readFile(paths.consoleLog, "utf8").catch(() => "");
+    if (con.includes("mvm-init:")) return undefined;
+    if (!processAlive(pid, paths.qmpSocket)) {
+      const said = (await tailLines(paths.vmmLog, 5)).filter((l) => !/terminating on signal/.test(l));
+      return said[0] ?? "QEMU exited before the guest's init ran";
+    }
+    if (Date.now() > deadline) return `the guest's init printed nothing within ${timeoutMs / 1000} s`;
+    await sleep(50);
   }
 }
 

@@ -4,7 +4,7 @@ import { isMvmError } from "@mvm/ir";
 import { parseDurationMs } from "../../src/runtime/duration.js";
 import { parseInputValue, payloadFromInputs, payloadFromStdin } from "../../src/runtime/invoke-input.js";
 import { tscKhzFromCpuinfo } from "../../src/runtime/vmm/host-tsc.js";
-import { PROBE_OK_STATUS, probeFirmware } from "../../src/runtime/vmm/kvm-probe.js";
+import { PROBE_OK_STATUS, probeInitElf } from "../../src/runtime/vmm/kvm-probe-init.js";
 
 test("durations accept ms, s, m and bare seconds", () => {
   assert.equal(parseDurationMs("500ms"), 500);
@@ -64,9 +64,12 @@ test("host TSC rate from bogomips, else cpu MHz", () => {
   assert.equal(tscKhzFromCpuinfo("processor: 0\n"), undefined);
 });
 
-test("KVM probe firmware: 64 KiB with the exit sequence at the reset vector", () => {
-  const fw = probeFirmware();
-  assert.equal(fw.length, 65536);
-  assert.deepEqual([...fw.subarray(65536 - 16, 65536 - 12)], [0xb0, 0x21, 0xe6, 0xf4]);
+test("KVM probe init: a static x86-64 ELF whose entry point writes the exit value to port 0xf4", () => {
+  const elf = probeInitElf();
+  assert.deepEqual([...elf.subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46]);
+  assert.equal(elf.readUInt16LE(18), 0x3e, "x86-64");
+  const entry = Number(elf.readBigUInt64LE(24)) - 0x400000;
+  assert.equal(elf.readBigUInt64LE(64 + 32), BigInt(elf.length), "one PT_LOAD covers the whole file");
+  assert.deepEqual([...elf.subarray(entry + 12, entry + 16)], [0xb0, 0x21, 0xe6, 0xf4]);
   assert.equal(PROBE_OK_STATUS, 67);
 });

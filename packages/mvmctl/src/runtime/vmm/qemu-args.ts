@@ -11,6 +11,11 @@ export interface QemuLaunchSpec {
   cpus: number;
   memoryMiB: number;
   accel: Accel;
+  /**
+   * The guest CPU model under KVM, as the probe proved it (kvm-probe.ts); default "host".
+   * Ignored under TCG, which emulates QEMU's default model.
+   */
+  cpuModel?: string;
   /** IR network mode; null (no network block) means "none". */
   networkMode: string | null;
   /**
@@ -104,12 +109,16 @@ export function networkArgs(spec: Pick<QemuLaunchSpec, "networkMode" | "egressCo
   ];
 }
 
-export function qemuArgs(spec: QemuLaunchSpec): string[] {
-  assertNetworkSupported(spec.networkMode);
-  if (!Number.isInteger(spec.cpus) || spec.cpus < 1)
-    throw new Error(`cpus must be a positive integer: ${spec.cpus}`);
-  if (!Number.isInteger(spec.memoryMiB) || spec.memoryMiB < 64)
-    throw new Error(`memory must be >= 64 MiB: ${spec.memoryMiB}`);
+/**
+ * Guest CPU models tried under KVM, best first. "host" passes every host feature through. Some
+ * nested hypervisors refuse QEMU's write of MSR_IA32_ARCH_CAPABILITIES (0x10a) that "host" implies
+ * and QEMU aborts at once; dropping that one feature is the known workaround there. Which model a
+ * host can really boot Linux with is decided by the probe, never assumed (docs/adr/0009).
+ */
+export const KVM_CPU_MODELS = ["host", "host,-arch-capabilities"] as const;
+
+/** Machine, accelerator and CPU model: shared by instances and the KVM probe, so the probe boots what `up` boots. */
+export function machineArgs(spec: Pick<QemuLaunchSpec, "accel" | "cpuModel">): string[] {
   return [
     // microvm: no PCI, no firmware tables beyond ACPI; virtio-mmio devices are found through ACPI
     // (the cloud kernel lacks CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES, so virtio_mmio.device= is no option).
@@ -117,17 +126,65 @@ export function qemuArgs(spec: QemuLaunchSpec): string[] {
     "microvm",
     "-accel",
     spec.accel,
-    ...(spec.accel === "kvm" ? ["-cpu", "host"] : []),
+    ...(spec.accel === "kvm" ? ["-cpu", spec.cpuModel ?? KVM_CPU_MODELS[0]] : []),
+  ];
+}
+
+/** No default devices, no display, no user config, a guest reboot ends QEMU. */
+const BARE_ARGS = ["-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"];
+
+export interface ProbeLaunchSpec {
+  kernel: string;
+  initrd: string;
+  cpuModel: string;
+  consoleLog: string;
+  /** The isa-debug-exit port the probe init writes to. */
+  exitPort: number;
+}
+
+/**
+ * The KVM probe's command line: the instance's machine, accelerator, CPU model and kernel command
+ * line, one vCPU, no disks or channels, plus an isa-debug-exit device the probe init writes to.
+ */
+export function probeArgs(spec: ProbeLaunchSpec): string[] {
+  return [
+    ...machineArgs({ accel: "kvm", cpuModel: spec.cpuModel }),
+    "-smp",
+    "1",
+    "-m",
+    "128M",
+    ...BARE_ARGS,
+    "-nic",
+    "none",
+    "-kernel",
+    spec.kernel,
+    "-initrd",
+    spec.initrd,
+    "-append",
+    kernelCmdline({ accel: "kvm" }),
+    "-chardev",
+    `file,id=console,path=${optValue(spec.consoleLog)}`,
+    "-serial",
+    "chardev:console",
+    "-device",
+    `isa-debug-exit,iobase=0x${spec.exitPort.toString(16)},iosize=1`,
+  ];
+}
+
+export function qemuArgs(spec: QemuLaunchSpec): string[] {
+  assertNetworkSupported(spec.networkMode);
+  if (!Number.isInteger(spec.cpus) || spec.cpus < 1)
+    throw new Error(`cpus must be a positive integer: ${spec.cpus}`);
+  if (!Number.isInteger(spec.memoryMiB) || spec.memoryMiB < 64)
+    throw new Error(`memory must be >= 64 MiB: ${spec.memoryMiB}`);
+  return [
+    ...machineArgs(spec),
     "-smp",
     String(spec.cpus),
     "-m",
     `${spec.memoryMiB}M`,
     // Nothing implicit: no default NIC, no VGA, no monitor on stdio, no user config files.
-    "-nodefaults",
-    "-no-user-config",
-    "-display",
-    "none",
-    "-no-reboot",
+    ...BARE_ARGS,
     ...networkArgs(spec),
     "-kernel",
     spec.kernel,
