@@ -1,6 +1,6 @@
 // Shared state of one extraction: the source, the diagnostics collected so far, and how to point at
 // a node. Every problem is collected; nothing stops at the first one.
-import { type Diagnostic, diagnostic, type Location, lineCol } from "@mvm/ir";
+import { type Diagnostic, diagnostic, type ErrorCode, type Location, lineCol } from "@mvm/ir";
 import type { Node } from "./parser.js";
 
 export class Context {
@@ -22,6 +22,13 @@ export class Context {
         location: this.location(node),
         ...(hint ? { hint } : {}),
       }),
+    );
+  }
+
+  /** Records an error at a source offset (a layout error has a line, not a node). */
+  errorAt(code: ErrorCode, offset: number, message: string): void {
+    this.diagnostics.push(
+      diagnostic(code, undefined, message, { location: { file: this.file, ...lineCol(this.text, offset) } }),
     );
   }
 }

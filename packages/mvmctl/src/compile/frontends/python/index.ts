@@ -5,8 +5,10 @@ import type { FrontendResult } from "../types.js";
 import { Checks } from "./checks.js";
 import { Context } from "./context.js";
 import { buildWorkload, findSites } from "./declaration.js";
+import { grammarRuleErrors } from "./grammar-rules.js";
 import type { HelperEnv } from "./helpers.js";
 import { resolveImports } from "./imports.js";
+import { layoutErrors } from "./indentation.js";
 import { Origins } from "./origins.js";
 import { normalizeNewlines, parsePython, syntaxErrorNodes } from "./parser.js";
 
@@ -25,11 +27,17 @@ export async function extractPython(text: string, file: string): Promise<Fronten
   };
 
   const syntax = syntaxErrorNodes(root);
-  if (syntax.length > 0) {
-    for (const n of syntax) {
-      const what = n.isMissing ? `missing ${JSON.stringify(n.type)}` : "invalid syntax";
-      ctx.error("E_SYNTAX", n, what);
-    }
+  for (const n of syntax) {
+    const what = n.isMissing ? `missing ${JSON.stringify(n.type)}` : "invalid syntax";
+    ctx.error("E_SYNTAX", n, what);
+  }
+  // What tree-sitter accepts but CPython rejects; checked on a clean tree only, since the layout
+  // check reads string and comment extents from it.
+  if (syntax.length === 0) {
+    for (const e of layoutErrors(source, root)) ctx.errorAt("E_SYNTAX", e.offset, e.message);
+    for (const e of grammarRuleErrors(root)) ctx.error("E_SYNTAX", e.node, e.message);
+  }
+  if (ctx.diagnostics.length > 0) {
     // Declarations in a file that does not parse are not read: recovery could invent structure.
     const sites = findSites({ ...env, ctx: new Context(source, file) }, root);
     return {

@@ -1,0 +1,6 @@
+import mvm
+
+
+@
+def handler(e):
+    return e

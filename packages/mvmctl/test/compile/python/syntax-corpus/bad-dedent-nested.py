@@ -1,0 +1,9 @@
+import mvm
+
+
+@mvm.app(name="syn", image=mvm.python_image())
+def handler(e):
+    if e:
+        x = 1
+      return x
+    return 0

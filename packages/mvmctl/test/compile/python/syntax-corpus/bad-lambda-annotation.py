@@ -1,0 +1,7 @@
+import mvm
+
+
+@mvm.app(name="syn", image=mvm.python_image())
+def handler(e):
+    f = lambda x: int: x
+    return f

@@ -1,0 +1,8 @@
+import mvm
+
+nonlocal x
+
+
+@mvm.app(name="syn", image=mvm.python_image())
+def handler(e):
+    return e

@@ -1,0 +1,9 @@
+import mvm
+
+
+@mvm.app(name="syn", image=mvm.python_image())
+def handler(e):
+    try:
+        pass
+    except* ValueError:
+        return 1

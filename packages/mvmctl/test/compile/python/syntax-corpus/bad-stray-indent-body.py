@@ -1,0 +1,8 @@
+import mvm
+
+
+@mvm.app(name="syn", image=mvm.python_image())
+def handler(e):
+    x = 1
+        y = 2
+    return x + y

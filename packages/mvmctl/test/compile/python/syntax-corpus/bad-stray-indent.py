@@ -1,0 +1,7 @@
+import mvm
+    import os
+
+
+@mvm.app(name="syn", image=mvm.python_image())
+def handler(e):
+    return e

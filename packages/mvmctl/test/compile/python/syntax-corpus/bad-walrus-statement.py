@@ -1,0 +1,7 @@
+import mvm
+
+
+@mvm.app(name="syn", image=mvm.python_image())
+def handler(e):
+    x := 1
+    return x

@@ -1,0 +1,8 @@
+import mvm
+
+yield 1
+
+
+@mvm.app(name="syn", image=mvm.python_image())
+def handler(e):
+    return e
