@@ -60,7 +60,65 @@ function checkVersion(v: unknown): Diagnostic[] {
   return [];
 }
 
-function issueDiagnostics(issue: z.core.$ZodIssue): Diagnostic[] {
+/** What JSON value sits at `path` in `root`, if any: `present` is false when a key is absent. */
+function valueAt(root: unknown, path: (string | number)[]): { present: boolean; value?: unknown } {
+  let node: unknown = root;
+  for (const seg of path) {
+    if (node === null || typeof node !== "object" || !Object.hasOwn(node, seg)) return { present: false };
+    node = (node as Record<string | number, unknown>)[seg];
+  }
+  return { present: true, value: node };
+}
+
+function jsonType(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  if (typeof v === "number" && !Number.isInteger(v)) return "a non-integer number";
+  return `a ${typeof v}`;
+}
+
+/**
+ * Our words for a zod issue, decided by the issue's kind and fields, never by zod's message text
+ * (which changes between zod releases and is not written for mvm users).
+ */
+function issueDetail(issue: z.core.$ZodIssue, root: unknown, path: (string | number)[]): string {
+  switch (issue.code) {
+    case "invalid_type": {
+      const at = valueAt(root, path);
+      // An own key holding undefined is absent too: JSON has no undefined, and SDK objects do.
+      if (!at.present || at.value === undefined) return `missing required field (${issue.expected})`;
+      return `expected ${issue.expected}, got ${jsonType(at.value)}`;
+    }
+    case "too_small":
+      return issue.origin === "string" || issue.origin === "array"
+        ? `must have at least ${String(issue.minimum)} ${issue.origin === "string" ? "characters" : "items"}`
+        : `must be ${issue.inclusive ? ">=" : ">"} ${String(issue.minimum)}`;
+    case "too_big":
+      return issue.origin === "string" || issue.origin === "array"
+        ? `must have at most ${String(issue.maximum)} ${issue.origin === "string" ? "characters" : "items"}`
+        : `must be ${issue.inclusive ? "<=" : "<"} ${String(issue.maximum)}`;
+    case "invalid_value":
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "invalid_format":
+      return issue.format === "regex" && "pattern" in issue && issue.pattern
+        ? `does not match ${String(issue.pattern)}`
+        : `is not a valid ${issue.format}`;
+    case "not_multiple_of":
+      return `must be a multiple of ${String(issue.divisor)}`;
+    case "invalid_union":
+      return "matches none of the allowed shapes";
+    case "invalid_key":
+      return "has an invalid key";
+    case "invalid_element":
+      return "has an invalid element";
+    default:
+      // custom issues carry messages written in schema.ts.
+      return issue.message;
+  }
+}
+
+function issueDiagnostics(issue: z.core.$ZodIssue, root: unknown): Diagnostic[] {
   const path = issue.path.filter((s): s is string | number => typeof s !== "symbol");
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((k) =>
@@ -82,12 +140,7 @@ function issueDiagnostics(issue: z.core.$ZodIssue): Diagnostic[] {
     const at = path[path.length - 1] === "kind" ? path : [...path, "kind"];
     return [diagnostic("E_MALFORMED_MANIFEST", formatPath(at), `unknown or missing "kind"`)];
   }
-  if (issue.code === "invalid_type" && issue.message.includes("received undefined")) {
-    return [
-      diagnostic("E_MALFORMED_MANIFEST", formatPath(path), `missing required field (${issue.expected})`),
-    ];
-  }
-  return [diagnostic("E_MALFORMED_MANIFEST", formatPath(path), issue.message)];
+  return [diagnostic("E_MALFORMED_MANIFEST", formatPath(path), issueDetail(issue, root, path))];
 }
 
 /** A deep copy of `value` with a valid placeholder id at each issue's path. */
@@ -117,7 +170,7 @@ export function validateWorkload(value: unknown, locate?: Locator): ValidationRe
   if (versionProblems.length > 0) return { diagnostics: attach(versionProblems) };
   const parsed = Workload.safeParse(value, { reportInput: false });
   if (!parsed.success) {
-    const shape = parsed.error.issues.flatMap(issueDiagnostics);
+    const shape = parsed.error.issues.flatMap((i) => issueDiagnostics(i, value));
     // An invalid id is not a shape problem: the rest of the document can still be checked, so a
     // bad name does not hide (say) a wildcard egress grant. Re-parse with placeholders at those
     // paths and run the rules too; any other shape problem stops here, as rules need the shape.
