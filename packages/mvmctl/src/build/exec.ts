@@ -4,7 +4,7 @@
 // will (nix: "warning: the group 'nixbld' … does not exist" on a fresh Debian nix-bin), and a
 // parser fed stderr breaks on hosts that differ only in such noise.
 import { spawn } from "node:child_process";
-import { MvmError } from "@mvm/ir/errors";
+import { type ErrorCode, MvmError } from "@mvm/ir/errors";
 
 export interface RunResult {
   code: number;
@@ -91,7 +91,7 @@ export function outputTail(r: Pick<RunResult, "output">, lines = 40): string {
 export async function runOk(
   cmd: string,
   args: string[],
-  opts: RunOptions & { code?: string; what?: string } = {},
+  opts: RunOptions & { code?: ErrorCode; what?: string } = {},
 ): Promise<string> {
   let r: RunResult;
   try {

@@ -16,7 +16,7 @@ export class Context {
   }
 
   /** Records an error at `node`; the detail quotes the snippet so the user sees what was read. */
-  error(code: string, node: Node, message: string, hint?: string): void {
+  error(code: ErrorCode, node: Node, message: string, hint?: string): void {
     this.diagnostics.push(
       diagnostic(code, undefined, `${message}: ${snippet(node)}`, {
         location: this.location(node),

@@ -1,7 +1,7 @@
 // The TypeScript declaration frontend: finds `mvm.app({...})(fn)` (and `mvm.workload({id})`) in a
 // file, reads it without importing or running anything, and returns the IR-shaped value with every
 // problem found and a locator from IR paths back to the source.
-import { type Diagnostic, diagnostic, type Locator, type PathSegment } from "@mvm/ir";
+import { type Diagnostic, diagnostic, type ErrorCode, type Locator, type PathSegment } from "@mvm/ir";
 import { type At, buildApp, buildWorkload, helperName, lowerHelper } from "@mvm/ir/declare";
 import type { FrontendResult } from "../types.js";
 import { locationOf, type Node, parseTypeScript, sourceOf, unwrap, walk } from "./ast.js";
@@ -110,7 +110,7 @@ export function extractTypeScriptSync(text: string, file: string): FrontendResul
       hasSandboxCreate: false,
     };
   }
-  const report = (code: string, n: At, detail: string, hint?: string) => {
+  const report = (code: ErrorCode, n: At, detail: string, hint?: string) => {
     const loc = at(n);
     diagnostics.push(diagnostic(code, undefined, detail, { location: loc, ...(hint ? { hint } : {}) }));
   };
