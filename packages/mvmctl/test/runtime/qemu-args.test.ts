@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isMvmError } from "@mvm/ir";
-import { kernelCmdline, type QemuLaunchSpec, qemuArgs } from "../../src/runtime/vmm/qemu-args.js";
+import {
+  KVM_CPU_MODELS,
+  kernelCmdline,
+  probeArgs,
+  type QemuLaunchSpec,
+  qemuArgs,
+} from "../../src/runtime/vmm/qemu-args.js";
 
 const base: QemuLaunchSpec = {
   kernel: "/img/vmlinuz",
@@ -122,4 +128,21 @@ test("commas in paths are escaped for QEMU option syntax", () => {
 test("resources are checked", () => {
   assert.throws(() => qemuArgs({ ...base, cpus: 0 }));
   assert.throws(() => qemuArgs({ ...base, memoryMiB: 16 }));
+});
+
+test("the KVM probe boots with the instance's machine, accelerator, CPU model and kernel command line", () => {
+  for (const cpuModel of KVM_CPU_MODELS) {
+    const inst = qemuArgs({ ...base, accel: "kvm", cpuModel });
+    const probe = probeArgs({
+      kernel: base.kernel,
+      initrd: "/c/p.img",
+      cpuModel,
+      consoleLog: "/c/con",
+      exitPort: 0xf4,
+    });
+    for (const flag of ["-machine", "-accel", "-cpu", "-append", "-kernel"])
+      assert.deepEqual(flagValues(probe, flag), flagValues(inst, flag), flag);
+    assert.deepEqual(flagValues(probe, "-cpu"), [cpuModel]);
+    assert.deepEqual(flagValues(probe, "-device"), ["isa-debug-exit,iobase=0xf4,iosize=1"]);
+  }
 });
