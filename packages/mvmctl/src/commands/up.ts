@@ -73,7 +73,13 @@ Examples:
       const { boot } = await import("../runtime/up.js");
       const { mvmHome } = await import("../runtime/paths.js");
       const { parseDurationMs } = await import("../runtime/duration.js");
-      const reporter = o.json || o.quiet ? silentReporter : createReporter();
+      // --json keeps stdout for the result but still says on stderr when KVM fell back to TCG:
+      // SDK live mode and scripts run `up --json`, and a silent slowdown is the worst outcome.
+      const reporter = o.quiet
+        ? silentReporter
+        : o.json
+          ? { ...silentReporter, warn: (m: string) => process.stderr.write(`warning: ${m}\n`) }
+          : createReporter();
       const res = await boot({
         home: mvmHome(),
         ref,
