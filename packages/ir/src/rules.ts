@@ -1,5 +1,7 @@
 // IR rules that relate fields to each other (spec §3). The zod schema checks shapes; these run on a
 // value that already has the right shape and report every problem, not only the first.
+
+import { RESOURCE_LIMITS } from "./declare/tables.js";
 import { type Diagnostic, diagnostic } from "./errors.js";
 import { formatPath, type PathSegment } from "./path.js";
 import type { App, Entrypoint, Network, Workload } from "./schema.js";
@@ -8,11 +10,7 @@ const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "csh"
 const LANGUAGES = new Set(["python", "node"]);
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export const RESOURCE_LIMITS = {
-  cpu_cores: [1, 32],
-  memory_mb: [64, 65536],
-  rootfs_size_mb: [64, 65536],
-} as const;
+export { RESOURCE_LIMITS };
 
 /** True when a host grant is a wildcard: *, 0.0.0.0, ::, anything/0, or empty. */
 export function isWildcardHost(host: string): boolean {

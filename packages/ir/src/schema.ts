@@ -3,15 +3,18 @@
 // Shape rules only; rules that relate fields to each other live in ./rules.ts.
 import { z } from "zod";
 import type { ErrorCode } from "./catalog/index.js";
+import { DEFAULTS, ENUMS, HOOK_PHASES, ID_SOURCE } from "./declare/tables.js";
 
-export const ID_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+export { HOOK_PHASES };
+
+export const ID_PATTERN = new RegExp(ID_SOURCE);
 
 /** Marks a zod issue so validation maps it to a specific code instead of E_MALFORMED_MANIFEST. */
 const coded = (code: ErrorCode, message: string) => ({ params: { mvmCode: code }, message });
 
 export const Id = z
   .string()
-  .refine((s) => ID_PATTERN.test(s), coded("E_INVALID_ID", "must match ^[a-z][a-z0-9-]{0,62}$"));
+  .refine((s) => ID_PATTERN.test(s), coded("E_INVALID_ID", `must match ${ID_SOURCE}`));
 
 const U32 = z.number().int().min(0).max(0xffffffff);
 const Port = z.number().int().min(0).max(0xffffffff);
@@ -19,8 +22,8 @@ const Port = z.number().int().min(0).max(0xffffffff);
 export const LocalPathSource = z.strictObject({
   kind: z.literal("local_path"),
   path: z.string(),
-  include: z.array(z.string()).default(["**"]),
-  exclude: z.array(z.string()).default([]),
+  include: z.array(z.string()).default([...DEFAULTS.local_path.include]),
+  exclude: z.array(z.string()).default([...DEFAULTS.local_path.exclude]),
 });
 export const NixDerivationSource = z.strictObject({ kind: z.literal("nix_derivation"), expr: z.string() });
 export const OciImageSource = z.strictObject({
@@ -46,7 +49,7 @@ const StringMap = z.record(z.string(), z.string());
 export const CommandEntrypoint = z.strictObject({
   kind: z.literal("command"),
   command: z.array(z.string()).min(1, "a command needs at least argv[0]"),
-  working_dir: z.string().default("/app"),
+  working_dir: z.string().default(DEFAULTS.entrypoint.working_dir),
   env: StringMap.default({}),
 });
 export const FunctionEntrypoint = z.strictObject({
@@ -55,10 +58,10 @@ export const FunctionEntrypoint = z.strictObject({
   language: z.string(),
   module: z.string().min(1),
   function: z.string().min(1),
-  format: z.enum(["json", "msgpack"]).default("json"),
-  working_dir: z.string().default("/app"),
+  format: z.enum(ENUMS.entrypoint_format).default(DEFAULTS.entrypoint.format),
+  working_dir: z.string().default(DEFAULTS.entrypoint.working_dir),
   env: StringMap.default({}),
-  primary: z.boolean().default(false),
+  primary: z.boolean().default(DEFAULTS.entrypoint.primary),
   args_schema: z.record(z.string(), z.unknown()).optional(),
   return_schema: z.record(z.string(), z.unknown()).optional(),
   extra_imports: z.array(z.string()).optional(),
@@ -73,7 +76,7 @@ export const SecretMount = z.discriminatedUnion("kind", [
 export const SecretRef = z.strictObject({
   name: z.string().min(1),
   mount: SecretMount,
-  auth_type: z.enum(["bearer", "basic", "hmac", "sigv4"]).default("bearer"),
+  auth_type: z.enum(ENUMS.secret_type).default(DEFAULTS.secret_type),
   allowed_hosts: z.array(z.string()).default([]),
   sigv4: z
     .strictObject({ access_key_id: z.string(), region: z.string(), service: z.string() })
@@ -89,12 +92,12 @@ export const Dependencies = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("python"),
     lockfile: z.string().min(1),
-    tool: z.enum(["uv", "pip_tools"]).default("uv"),
+    tool: z.enum(ENUMS.python_deps_tool).default(DEFAULTS.python_deps_tool),
   }),
   z.strictObject({
     kind: z.literal("node"),
     lockfile: z.string().min(1),
-    tool: z.enum(["npm", "pnpm", "yarn"]).default("npm"),
+    tool: z.enum(ENUMS.node_deps_tool).default(DEFAULTS.node_deps_tool),
   }),
   z.strictObject({ kind: z.literal("none") }),
 ]);
@@ -103,7 +106,6 @@ export const HookCmd = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("shell"), line: z.string().min(1) }),
   z.strictObject({ kind: z.literal("argv"), argv: z.array(z.string()).min(1) }),
 ]);
-export const HOOK_PHASES = ["before_build", "before_start", "after_start", "before_stop"] as const;
 export type HookPhase = (typeof HOOK_PHASES)[number];
 export const Hooks = z.strictObject({
   before_build: z.array(HookCmd).optional(),
@@ -114,22 +116,22 @@ export const Hooks = z.strictObject({
 
 export const PortForward = z.strictObject({
   mapping_id: z.string(),
-  proto: z.enum(["tcp", "udp"]).default("tcp"),
-  host_addr: z.string().default("127.0.0.1"),
+  proto: z.enum(ENUMS.port_proto).default(DEFAULTS.port_forward.proto),
+  host_addr: z.string().default(DEFAULTS.port_forward.host_addr),
   host: Port,
-  guest_addr: z.string().default("127.0.0.1"),
+  guest_addr: z.string().default(DEFAULTS.port_forward.guest_addr),
   guest: Port,
-  transform: z.enum(["opaque", "http", "tls"]).default("opaque"),
+  transform: z.enum(ENUMS.port_transform).default(DEFAULTS.port_forward.transform),
   tls_secret: z.string().optional(),
 });
 export const HostPort = z.strictObject({ host: z.string(), port: Port });
 export const Dns = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("none") }),
   z.strictObject({ kind: z.literal("system") }),
-  z.strictObject({ kind: z.literal("resolver"), host: z.string(), port: Port.default(53) }),
+  z.strictObject({ kind: z.literal("resolver"), host: z.string(), port: Port.default(DEFAULTS.dns_port) }),
 ]);
 export const Network = z.strictObject({
-  mode: z.enum(["none", "bridge", "host"]),
+  mode: z.enum(ENUMS.ir_network_mode),
   ports: z.array(PortForward).default([]),
   egress: z.strictObject({ allowlist: z.array(HostPort) }).optional(),
   peers: z.array(Id).optional(),
@@ -137,9 +139,9 @@ export const Network = z.strictObject({
 });
 
 export const Resources = z.strictObject({
-  cpu_cores: U32.default(1),
-  memory_mb: U32.default(256),
-  rootfs_size_mb: U32.default(512),
+  cpu_cores: U32.default(DEFAULTS.resources.cpu_cores),
+  memory_mb: U32.default(DEFAULTS.resources.memory_mb),
+  rootfs_size_mb: U32.default(DEFAULTS.resources.rootfs_size_mb),
 });
 
 export const Mount = z.strictObject({
@@ -149,7 +151,7 @@ export const Mount = z.strictObject({
     z.strictObject({ kind: z.literal("host_path"), path: z.string().min(1) }),
     z.strictObject({ kind: z.literal("tmpfs"), size_mb: U32 }),
   ]),
-  mode: z.enum(["ro", "rw"]).default("ro"),
+  mode: z.enum(ENUMS.mount_mode).default(DEFAULTS.mount_mode),
 });
 export const Volume = z.strictObject({ name: Id, size_mb: U32, persist: z.boolean().default(false) });
 
@@ -173,9 +175,9 @@ export const App = z.strictObject({
   env: z.record(z.string(), EnvValue).default({}),
   mounts: z.array(Mount).default([]),
   network: Network.nullable().default(null),
-  resources: Resources.default({ cpu_cores: 1, memory_mb: 256, rootfs_size_mb: 512 }),
+  resources: Resources.default({ ...DEFAULTS.resources }),
   dependencies: Dependencies.nullable().default(null),
-  threat_tier: z.enum(["untrusted", "trusted"]).default("untrusted"),
+  threat_tier: z.enum(ENUMS.threat_tier).default(DEFAULTS.threat_tier),
   addons: z.array(AddonUse).default([]),
   hooks: Hooks.default({}),
   files: z.array(FileEntry).default([]),

@@ -135,7 +135,7 @@ def f(): pass
 `;
   assert.deepEqual(await errs(src), [
     "E_BAD_KWARG 3:11",
-    "E_BAD_KWARG 4:29",
+    "E_BAD_KWARG 4:33",
     "E_BAD_KWARG 5:30",
     "E_BAD_KWARG 6:15",
     "E_BAD_KWARG 7:32",

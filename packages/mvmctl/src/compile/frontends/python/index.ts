@@ -2,14 +2,12 @@
 // value it declares, without importing or running the file (spec §4).
 import { diagnostic } from "@mvm/ir";
 import type { FrontendResult } from "../types.js";
-import { Checks } from "./checks.js";
+import { type Env, reporter } from "./calls.js";
 import { Context } from "./context.js";
 import { buildWorkload, findSites } from "./declaration.js";
 import { grammarRuleErrors } from "./grammar-rules.js";
-import type { HelperEnv } from "./helpers.js";
 import { resolveImports } from "./imports.js";
 import { layoutErrors } from "./indentation.js";
-import { Origins } from "./origins.js";
 import { normalizeNewlines, parsePython, syntaxErrorNodes } from "./parser.js";
 
 export async function extractPython(text: string, file: string): Promise<FrontendResult> {
@@ -17,14 +15,7 @@ export async function extractPython(text: string, file: string): Promise<Fronten
   const tree = await parsePython(source);
   const root = tree.rootNode;
   const ctx = new Context(source, file);
-  const origins = new Origins();
-  const env: HelperEnv = {
-    ctx,
-    origins,
-    checks: new Checks(ctx, origins),
-    bindings: resolveImports(root),
-    language: "python",
-  };
+  const env: Env = { ctx, bindings: resolveImports(root), report: reporter(ctx, () => root) };
 
   const syntax = syntaxErrorNodes(root);
   for (const n of syntax) {
@@ -39,7 +30,8 @@ export async function extractPython(text: string, file: string): Promise<Fronten
   }
   if (ctx.diagnostics.length > 0) {
     // Declarations in a file that does not parse are not read: recovery could invent structure.
-    const sites = findSites({ ...env, ctx: new Context(source, file) }, root);
+    const quiet = new Context(source, file);
+    const sites = findSites({ ...env, ctx: quiet, report: reporter(quiet, () => root) }, root);
     return {
       diagnostics: ctx.diagnostics,
       hasDeclaration: sites.hasDeclaration,
@@ -85,7 +77,7 @@ export async function extractPython(text: string, file: string): Promise<Fronten
       "call mvm.workload(...) once per file",
     );
   }
-  const value = buildWorkload(env, sites.apps[0]!, sites.workloads[0]);
+  const { value, locate } = buildWorkload(env, sites.apps[0]!, sites.workloads[0]);
   // Report in reading order, whatever order the checks ran in.
   ctx.diagnostics.sort(
     (a, b) =>
@@ -94,7 +86,7 @@ export async function extractPython(text: string, file: string): Promise<Fronten
   );
   if (value !== undefined && !ctx.diagnostics.some((d) => d.severity === "error")) {
     result.value = value;
-    result.locate = origins.locator(value, (n) => ctx.location(n));
+    result.locate = locate;
   }
   return result;
 }

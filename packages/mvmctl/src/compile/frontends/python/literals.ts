@@ -1,28 +1,14 @@
-// Turns an expression node into a Python value without evaluating code: only literals (str, int,
-// bool, None, list/tuple, dict with literal str keys) and allowlisted mvm helper calls. Anything
-// else is reported with its position and the evaluation goes on, so every problem is found.
+// Turns an expression node into a declaration value (the core's Lit, as the TypeScript frontend
+// produces) without evaluating code: only literals (str, int, float, True/False/None, list/tuple,
+// dict with literal str keys) and mvm helper calls. Anything else is reported with its position
+// and the evaluation goes on, so every problem is found.
+import type { Lit, Prop } from "@mvm/ir/declare";
 import type { Context } from "./context.js";
 import type { Node } from "./parser.js";
 import { decodeEscapes, hasLoneSurrogate, parseIntLiteral, parsePrefix } from "./strings.js";
 
-export type PyVal =
-  | { t: "str"; v: string; node: Node }
-  | { t: "int"; v: number; node: Node }
-  | { t: "float"; node: Node }
-  | { t: "bool"; v: boolean; node: Node }
-  | { t: "none"; node: Node }
-  | { t: "list"; items: PyVal[]; node: Node }
-  | { t: "dict"; entries: DictEntry[]; node: Node }
-  | { t: "helper"; helper: string; kind: string; ir: unknown; data?: unknown; node: Node };
-
-export interface DictEntry {
-  key: string;
-  keyNode: Node;
-  value: PyVal;
-}
-
-/** Evaluates helper calls; supplied by helpers.ts so this module stays about literals. */
-export type CallEvaluator = (node: Node) => PyVal | undefined;
+/** Evaluates helper calls; supplied by calls.ts so this module stays about literals. */
+export type CallEvaluator = (node: Node) => Lit;
 
 const NON_LITERAL_HINT =
   "write the value literally (strings, numbers, lists, dicts) or with an mvm helper; the compiler never evaluates code";
@@ -86,41 +72,40 @@ export function decodeStringNode(ctx: Context, node: Node): string | undefined {
   return ok ? out : undefined;
 }
 
+const bad = (node: Node): Lit => ({ t: "bad", at: node });
+
 /** Evaluates an expression that must be a literal or a helper call. */
-export function evaluate(ctx: Context, node: Node, call: CallEvaluator): PyVal | undefined {
+export function evaluate(ctx: Context, node: Node, call: CallEvaluator): Lit {
   switch (node.type) {
     case "string":
     case "concatenated_string": {
       const v = decodeStringNode(ctx, node);
-      return v === undefined ? undefined : { t: "str", v, node };
+      return v === undefined ? bad(node) : { t: "str", v, at: node };
     }
     case "integer": {
       const v = parseIntLiteral(node.text);
-      if (v === undefined) {
-        // 1j, 10L and friends: numeric, but not an int.
-        return { t: "float", node };
-      }
-      return { t: "int", v: Number(v), node };
+      // 1j, 10L and friends: numeric, but not an int.
+      if (v === undefined) return { t: "num", v: Number.NaN, at: node, float: true };
+      return { t: "num", v: Number(v), at: node };
     }
     case "float":
-      return { t: "float", node };
+      return { t: "num", v: Number(node.text.replace(/_/g, "")), at: node, float: true };
     case "true":
     case "false":
-      return { t: "bool", v: node.type === "true", node };
+      return { t: "bool", v: node.type === "true", at: node };
     case "none":
-      return { t: "none", node };
+      return { t: "null", at: node };
     case "parenthesized_expression": {
       const inner = node.namedChildren.find((c) => c && c.type !== "comment");
-      return inner ? evaluate(ctx, inner, call) : undefined;
+      return inner ? evaluate(ctx, inner, call) : bad(node);
     }
     case "unary_operator": {
       const op = node.childForFieldName("operator")?.text;
       const arg = node.childForFieldName("argument");
       if (arg && (op === "-" || op === "+")) {
         const v = evaluate(ctx, arg, call);
-        if (v?.t === "int") return { t: "int", v: op === "-" ? -v.v : v.v, node };
-        if (v?.t === "float") return { t: "float", node };
-        if (v === undefined) return undefined;
+        if (v.t === "num") return { ...v, v: op === "-" ? -v.v : v.v, at: node };
+        if (v.t === "bad") return v;
       }
       ctx.error(
         "E_NON_LITERAL",
@@ -128,11 +113,11 @@ export function evaluate(ctx: Context, node: Node, call: CallEvaluator): PyVal |
         "an operator expression is computed when the module runs",
         NON_LITERAL_HINT,
       );
-      return undefined;
+      return bad(node);
     }
     case "list":
     case "tuple": {
-      const items: PyVal[] = [];
+      const items: Lit[] = [];
       let ok = true;
       for (const c of node.namedChildren) {
         if (!c || c.type === "comment") continue;
@@ -142,13 +127,13 @@ export function evaluate(ctx: Context, node: Node, call: CallEvaluator): PyVal |
           continue;
         }
         const v = evaluate(ctx, c, call);
-        if (v === undefined) ok = false;
-        else items.push(v);
+        if (v.t === "bad") ok = false;
+        items.push(v);
       }
-      return ok ? { t: "list", items, node } : undefined;
+      return ok ? { t: "arr", items, at: node } : bad(node);
     }
     case "dictionary": {
-      const entries: DictEntry[] = [];
+      const props: Prop[] = [];
       let ok = true;
       for (const c of node.namedChildren) {
         if (!c || c.type === "comment") continue;
@@ -165,16 +150,16 @@ export function evaluate(ctx: Context, node: Node, call: CallEvaluator): PyVal |
           key = decodeStringNode(ctx, keyNode);
         else ctx.error("E_NON_LITERAL", keyNode, "a dict key must be a literal string", "quote the key");
         const value = evaluate(ctx, valueNode, call);
-        if (key === undefined || value === undefined) {
+        if (key === undefined || value.t === "bad") {
           ok = false;
           continue;
         }
         // Python keeps the last value of a repeated key.
-        const prev = entries.findIndex((e) => e.key === key);
-        if (prev !== -1) entries.splice(prev, 1);
-        entries.push({ key, keyNode, value });
+        const prev = props.findIndex((p) => p.key === key);
+        if (prev !== -1) props.splice(prev, 1);
+        props.push({ key, keyAt: keyNode, value });
       }
-      return ok ? { t: "dict", entries, node } : undefined;
+      return ok ? { t: "obj", props, at: node } : bad(node);
     }
     case "call":
       return call(node);
@@ -185,7 +170,7 @@ export function evaluate(ctx: Context, node: Node, call: CallEvaluator): PyVal |
         `the name ${node.text} is only known when the module runs`,
         NON_LITERAL_HINT,
       );
-      return undefined;
+      return bad(node);
     default:
       ctx.error(
         "E_NON_LITERAL",
@@ -193,28 +178,6 @@ export function evaluate(ctx: Context, node: Node, call: CallEvaluator): PyVal |
         `a ${node.type.replace(/_/g, " ")} is computed when the module runs`,
         NON_LITERAL_HINT,
       );
-      return undefined;
-  }
-}
-
-/** How a value is named in messages; the Python SDK uses the same words. */
-export function describe(v: PyVal): string {
-  switch (v.t) {
-    case "str":
-      return "a string";
-    case "int":
-      return "an integer";
-    case "float":
-      return "a float";
-    case "bool":
-      return "a boolean";
-    case "none":
-      return "None";
-    case "list":
-      return "a list";
-    case "dict":
-      return "a dict";
-    case "helper":
-      return `mvm.${v.helper}(...)`;
+      return bad(node);
   }
 }
