@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { silentReporter } from "../packages/mvmctl/src/cli/reporter.js";
 import { chooseAccel } from "../packages/mvmctl/src/runtime/accel.js";
 import { down } from "../packages/mvmctl/src/runtime/down.js";
-import { exec } from "../packages/mvmctl/src/runtime/exec.js";
+import { exec } from "../packages/mvmctl/src/runtime/guest-exec.js";
 import { type ImageManifest, resolveImage } from "../packages/mvmctl/src/runtime/image-ref.js";
 import { invoke } from "../packages/mvmctl/src/runtime/invoke.js";
 import { mvmHome } from "../packages/mvmctl/src/runtime/paths.js";

@@ -1,23 +1,10 @@
-// Stages report progress through this interface and never print. The CLI picks a renderer:
-// live elapsed time on a TTY, plain step lines otherwise, nothing for --quiet. All go to stderr,
-// so stdout holds only results.
+// The CLI's renderers of stage progress (the interface is lib/progress.ts): live elapsed time on a
+// TTY, plain step lines otherwise, nothing for --quiet. All go to stderr, so stdout holds only
+// results.
 import pc from "picocolors";
+import { type Reporter, silentReporter } from "../lib/progress.js";
 
-export interface Reporter {
-  stageStart(name: string): void;
-  step(message: string): void;
-  log(message: string): void;
-  warn(message: string): void;
-  stageEnd(name: string, durationMs: number): void;
-}
-
-export const silentReporter: Reporter = {
-  stageStart() {},
-  step() {},
-  log() {},
-  warn() {},
-  stageEnd() {},
-};
+export { type Reporter, silentReporter };
 
 function fmtMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;

@@ -50,7 +50,7 @@ Examples:
           quiet?: boolean;
         },
       ) => {
-        const { buildImage } = await import("../build/build-image.js");
+        const { buildImage } = await import("../image/index.js");
         const reporter = o.quiet ? silentReporter : createReporter();
         const res = await buildImage({
           input: compiled,

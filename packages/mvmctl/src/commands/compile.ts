@@ -35,10 +35,7 @@ Examples:
         entry: string | undefined,
         o: { out: string; fromIr?: string; fromRecording?: string; json?: boolean; quiet?: boolean },
       ) => {
-        const { compile } = await import("../compile/compile.js");
-        const { runRecordScript } = await import("../compile/record/run-script.js").catch(() => ({
-          runRecordScript: undefined,
-        }));
+        const { compile, runRecordScript } = await import("../compile/index.js");
         const reporter = o.json || o.quiet ? silentReporter : createReporter();
         const res = await compile({
           entry,

@@ -13,7 +13,7 @@ export function doctorCommand(): Command {
       "\nExamples:\n  mvmctl doctor\n  mvmctl doctor --json | jq '.checks[] | select(.status != \"ok\")'",
     )
     .action(async (o: { json?: boolean }) => {
-      const { runChecks } = await import("../doctor/checks.js");
+      const { runChecks } = await import("./doctor-checks.js");
       const checks = await runChecks();
       const failed = checks.some((c) => c.status === "fail" && c.required);
       if (o.json) {

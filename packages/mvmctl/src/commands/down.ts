@@ -26,9 +26,9 @@ Examples:
         name: string | undefined,
         o: { all?: boolean; grace: string; json?: boolean; quiet?: boolean },
       ) => {
-        const { down, downAll } = await import("../runtime/down.js");
-        const { parseDurationMs } = await import("../runtime/duration.js");
-        const { mvmHome } = await import("../runtime/paths.js");
+        const { down, downAll } = await import("../runtime/index.js");
+        const { parseDurationMs } = await import("./duration.js");
+        const { mvmHome } = await import("../home.js");
         const { MvmError } = await import("@mvm/ir");
         if (Boolean(name) === Boolean(o.all)) {
           throw new MvmError("E_USAGE", "give an instance name or --all (not both)", {

@@ -42,9 +42,9 @@ Examples:
   mvmctl exec hello --json -- ls /app`,
     )
     .action(async (name: string, argv: string[], o: ExecFlags) => {
-      const { exec } = await import("../runtime/exec.js");
-      const { parseDurationMs } = await import("../runtime/duration.js");
-      const { mvmHome } = await import("../runtime/paths.js");
+      const { exec } = await import("../runtime/index.js");
+      const { parseDurationMs } = await import("./duration.js");
+      const { mvmHome } = await import("../home.js");
       const { MvmError } = await import("@mvm/ir");
       const env: Record<string, string> = {};
       for (const kv of o.env) {

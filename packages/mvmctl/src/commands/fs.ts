@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { Command } from "commander";
 
 async function home(): Promise<string> {
-  const { mvmHome } = await import("../runtime/paths.js");
+  const { mvmHome } = await import("../home.js");
   return mvmHome();
 }
 
@@ -34,7 +34,7 @@ Examples:
     .argument("<name>")
     .argument("<path>")
     .action(async (name: string, path: string) => {
-      const { fsRead } = await import("../runtime/fs.js");
+      const { fsRead } = await import("../runtime/index.js");
       process.stdout.write(await fsRead(await home(), name, path));
     });
   fs.command("write")
@@ -45,7 +45,7 @@ Examples:
     .option("--mode <octal>", "file mode, e.g. 0644")
     .option("-p, --parents", "create missing parent directories")
     .action(async (name: string, path: string, o: { from?: string; mode?: string; parents?: boolean }) => {
-      const { fsWrite } = await import("../runtime/fs.js");
+      const { fsWrite } = await import("../runtime/index.js");
       const data = o.from ? await readFile(o.from) : await stdinBytes();
       const n = await fsWrite(await home(), name, path, data, {
         mode: o.mode ? Number.parseInt(o.mode, 8) : undefined,
@@ -59,7 +59,7 @@ Examples:
     .argument("<path>")
     .option("--json", "print the entries as JSON")
     .action(async (name: string, path: string, o: { json?: boolean }) => {
-      const { fsList } = await import("../runtime/fs.js");
+      const { fsList } = await import("../runtime/index.js");
       const r = await fsList(await home(), name, path);
       if (o.json) {
         process.stdout.write(`${JSON.stringify(r)}\n`);
@@ -79,7 +79,7 @@ Examples:
     .argument("<path>")
     .option("--json", "print as JSON")
     .action(async (name: string, path: string, o: { json?: boolean }) => {
-      const { fsStat } = await import("../runtime/fs.js");
+      const { fsStat } = await import("../runtime/index.js");
       const r = await fsStat(await home(), name, path);
       const { id: _id, ok: _ok, ...fields } = r;
       if (o.json) process.stdout.write(`${JSON.stringify(fields)}\n`);
@@ -93,7 +93,7 @@ Examples:
     .argument("<path>")
     .option("-p, --parents", "create missing parents")
     .action(async (name: string, path: string, o: { parents?: boolean }) => {
-      const { fsMkdir } = await import("../runtime/fs.js");
+      const { fsMkdir } = await import("../runtime/index.js");
       await fsMkdir(await home(), name, path, Boolean(o.parents));
     });
   fs.command("rm")
@@ -102,7 +102,7 @@ Examples:
     .argument("<path>")
     .option("-r, --recursive", "remove a directory and its contents")
     .action(async (name: string, path: string, o: { recursive?: boolean }) => {
-      const { fsRemove } = await import("../runtime/fs.js");
+      const { fsRemove } = await import("../runtime/index.js");
       await fsRemove(await home(), name, path, Boolean(o.recursive));
     });
   fs.command("mv")
@@ -111,7 +111,7 @@ Examples:
     .argument("<from>")
     .argument("<to>")
     .action(async (name: string, from: string, to: string) => {
-      const { fsMove } = await import("../runtime/fs.js");
+      const { fsMove } = await import("../runtime/index.js");
       await fsMove(await home(), name, from, to);
     });
   return fs;

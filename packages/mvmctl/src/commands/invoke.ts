@@ -45,10 +45,10 @@ Examples:
   mvmctl invoke hello --fn shout --timeout 5s --input name=ari`,
     )
     .action(async (name: string, o: InvokeFlags) => {
-      const { invoke } = await import("../runtime/invoke.js");
-      const { payloadFromInputs, payloadFromStdin } = await import("../runtime/invoke-input.js");
-      const { parseDurationMs } = await import("../runtime/duration.js");
-      const { mvmHome } = await import("../runtime/paths.js");
+      const { invoke } = await import("../runtime/index.js");
+      const { payloadFromInputs, payloadFromStdin } = await import("../runtime/index.js");
+      const { parseDurationMs } = await import("./duration.js");
+      const { mvmHome } = await import("../home.js");
       const { MvmError } = await import("@mvm/ir");
       if (o.stdin !== undefined && o.input.length > 0) {
         throw new MvmError("E_USAGE", "--stdin and --input cannot be combined", { exitCode: 2 });

@@ -23,8 +23,8 @@ Examples:
     )
     .action(
       async (name: string, o: { follow?: boolean; lines: string; json?: boolean; egress?: boolean }) => {
-        const { logs } = await import("../runtime/logs.js");
-        const { mvmHome } = await import("../runtime/paths.js");
+        const { logs } = await import("../runtime/index.js");
+        const { mvmHome } = await import("../home.js");
         const { MvmError } = await import("@mvm/ir");
         const lines = Number(o.lines);
         if (!Number.isInteger(lines) || lines < 0)

@@ -16,8 +16,8 @@ Examples:
   mvmctl ps --json | jq -r '.[] | select(.status == "failed") | .name'`,
     )
     .action(async (o: { json?: boolean }) => {
-      const { ps, formatPsTable } = await import("../runtime/ps.js");
-      const { mvmHome } = await import("../runtime/paths.js");
+      const { ps, formatPsTable } = await import("../runtime/index.js");
+      const { mvmHome } = await import("../home.js");
       const rows = await ps(mvmHome());
       if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
       else process.stdout.write(`${formatPsTable(rows)}\n`);

@@ -2,7 +2,7 @@
 import { MvmError } from "@mvm/ir/errors";
 import { Command, Option } from "commander";
 import { createReporter, silentReporter } from "../cli/reporter.js";
-import type { InstanceNetwork } from "../runtime/instances.js";
+import type { InstanceNetwork } from "../runtime/index.js";
 
 interface UpFlags {
   name?: string;
@@ -70,9 +70,9 @@ Examples:
   mvmctl up /tmp/hello --json | jq .boot_ms`,
     )
     .action(async (ref: string, o: UpFlags) => {
-      const { boot } = await import("../runtime/up.js");
-      const { mvmHome } = await import("../runtime/paths.js");
-      const { parseDurationMs } = await import("../runtime/duration.js");
+      const { boot } = await import("../runtime/index.js");
+      const { mvmHome } = await import("../home.js");
+      const { parseDurationMs } = await import("./duration.js");
       // --json keeps stdout for the result but still says on stderr when KVM fell back to TCG:
       // SDK live mode and scripts run `up --json`, and a silent slowdown is the worst outcome.
       const reporter = o.quiet

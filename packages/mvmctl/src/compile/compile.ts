@@ -8,7 +8,7 @@ import {
   type Workload,
   workloadCanonicalJson,
 } from "@mvm/ir";
-import type { Reporter } from "../cli/reporter.js";
+import type { Reporter } from "../lib/progress.js";
 import { analyze, failOnErrors } from "./analyze.js";
 import { mvmFlakeUrl, nixpkgsUrl, renderFlake } from "./flake.js";
 import { checkFunctions } from "./functions.js";

@@ -2,7 +2,7 @@
 // otherwise TCG with a one-line notice. `--accel kvm` makes an unusable KVM an error instead of a
 // silent slowdown. `up` (boot()) may still fall back once when the real KVM boot dies: up.ts.
 import { MvmError } from "@mvm/ir/errors";
-import type { Reporter } from "../cli/reporter.js";
+import type { Reporter } from "../lib/progress.js";
 import { type KvmProbeKey, probeKvm, unusableReason } from "./vmm/kvm-probe.js";
 import type { Accel } from "./vmm/qemu-args.js";
 

@@ -3,8 +3,8 @@
 // What the guest printed while stopping (before_stop's output) is passed to the reporter, since
 // the console log goes away with the instance.
 import { existsSync, statSync } from "node:fs";
-import type { Reporter } from "../cli/reporter.js";
-import { connectAgent } from "./agent-connect.js";
+import type { Reporter } from "../lib/progress.js";
+import { connectAgent } from "./agent/connect.js";
 import { readFrom } from "./console-tail.js";
 import { listInstances, readState, removeInstanceDir, requireState, writeState } from "./instances.js";
 import { stopEgressProxy } from "./network/egress-process.js";

@@ -1,5 +1,5 @@
 // `fs` verbs on a running instance's filesystem (guest paths are absolute).
-import { openInstance } from "./session.js";
+import { openInstance } from "./agent/open-instance.js";
 
 export interface FsEntry {
   name: string;

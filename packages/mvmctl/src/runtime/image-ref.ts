@@ -22,9 +22,8 @@ export interface ImageManifest {
   [k: string]: unknown;
 }
 
-export interface LaunchSecrets {
-  [envName: string]: { name: string; [k: string]: unknown };
-}
+export type { LaunchSecrets } from "../secrets/instance-tokens.js";
+import type { LaunchSecrets } from "../secrets/instance-tokens.js";
 
 export interface ResolvedImage {
   dir: string;

@@ -3,9 +3,9 @@
 // the status a reader sees is corrected by liveness: a "running" VM whose process is gone is
 // reported as "failed" until `down` cleans it up.
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { MvmError } from "@mvm/ir/errors";
+import { writeFileAtomic } from "../lib/atomic-write.js";
 import { instancePaths, instancesDir } from "./paths.js";
 import { processAlive } from "./proc.js";
 import type { Accel } from "./vmm/qemu-args.js";
@@ -53,14 +53,6 @@ export function validateInstanceName(name: string): void {
       hint: "use 1-63 characters: lowercase letters, digits, '.', '_' or '-', starting with a letter or digit",
     });
   }
-}
-
-/** Writes `data` to `path` so that readers see the old or the new file, never a torn one. */
-export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  await writeFile(tmp, data, { mode });
-  await rename(tmp, path);
 }
 
 export async function writeState(home: string, state: InstanceState): Promise<void> {

@@ -6,10 +6,10 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isMvmError, MvmError } from "@mvm/ir/errors";
-import type { Reporter } from "../cli/reporter.js";
+import type { Reporter } from "../lib/progress.js";
 import { type AccelChoice, type AccelRequest, chooseAccel, kvmUnavailable } from "./accel.js";
-import { connectAgent } from "./agent-connect.js";
-import type { AgentSession } from "./agent-session.js";
+import { connectAgent } from "./agent/connect.js";
+import type { AgentSession } from "./agent/session.js";
 import { tailLines } from "./console-tail.js";
 import { resolveImage } from "./image-ref.js";
 import {
@@ -28,7 +28,7 @@ import {
 } from "./network/egress-process.js";
 import { type InstancePaths, instancePaths, instancesDir } from "./paths.js";
 import { processAlive, sleep } from "./proc.js";
-import { mintSecretTokens, writeInstanceSecrets } from "./secrets.js";
+import { mintSecretTokens, writeInstanceSecrets } from "../secrets/instance-tokens.js";
 import { hostTscKhz } from "./vmm/host-tsc.js";
 import { recordKvmUnusable } from "./vmm/kvm-probe.js";
 import { findQemu, QemuDriver } from "./vmm/qemu.js";

@@ -1,7 +1,7 @@
 // invoke through the real agent binary and the real runners (Python and Node).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { AgentError } from "../../src/runtime/protocol/errors.js";
+import { AgentError } from "../../src/runtime/agent/protocol/errors.js";
 import { call, type RunningAgent, startAgent } from "./harness.js";
 
 let a: RunningAgent;

@@ -2,8 +2,8 @@
 // all against the real agent binary.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AgentError } from "../../src/runtime/protocol/errors.js";
-import { encodeRawFrame } from "../../src/runtime/protocol/frame.js";
+import { AgentError } from "../../src/runtime/agent/protocol/errors.js";
+import { encodeRawFrame } from "../../src/runtime/agent/protocol/frame.js";
 import { call, startAgent } from "./harness.js";
 
 async function rejectsWith(p: Promise<unknown>, kind: string): Promise<AgentError> {

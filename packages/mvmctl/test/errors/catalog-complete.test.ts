@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { catalog, isErrorCode } from "@mvm/ir/errors";
-import { AGENT_ERROR_CODES } from "../../src/runtime/protocol/errors.js";
+import { AGENT_ERROR_CODES } from "../../src/runtime/agent/protocol/errors.js";
 import { REPO_ROOT } from "../helpers/cli.js";
 
 function files(dir: string, exts: string[]): string[] {

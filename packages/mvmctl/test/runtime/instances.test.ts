@@ -7,19 +7,23 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { isMvmError } from "@mvm/ir";
 import { silentReporter } from "../../src/cli/reporter.js";
+import { writeFileAtomic } from "../../src/lib/atomic-write.js";
 import { down, shutdownLines } from "../../src/runtime/down.js";
 import {
   type InstanceState,
   listInstances,
   readState,
   validateInstanceName,
-  writeFileAtomic,
   writeState,
 } from "../../src/runtime/instances.js";
 import { instancePaths } from "../../src/runtime/paths.js";
 import { processAlive } from "../../src/runtime/proc.js";
 import { formatPsTable, formatUptime, ps } from "../../src/runtime/ps.js";
-import { mintSecretTokens, readInstanceSecrets, writeInstanceSecrets } from "../../src/runtime/secrets.js";
+import {
+  mintSecretTokens,
+  readInstanceSecrets,
+  writeInstanceSecrets,
+} from "../../src/secrets/instance-tokens.js";
 
 async function home(): Promise<string> {
   return mkdtemp(join(tmpdir(), "mvm-rt-unit-"));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isMvmError } from "@mvm/ir";
-import { parseDurationMs } from "../../src/runtime/duration.js";
+import { parseDurationMs } from "../../src/commands/duration.js";
 import { parseInputValue, payloadFromInputs, payloadFromStdin } from "../../src/runtime/invoke-input.js";
 import { tscKhzFromCpuinfo } from "../../src/runtime/vmm/host-tsc.js";
 import { PROBE_OK_STATUS, probeInitElf } from "../../src/runtime/vmm/kvm-probe-init.js";

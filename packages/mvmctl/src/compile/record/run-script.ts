@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { MvmError } from "@mvm/ir/errors";
-import type { Reporter } from "../../cli/reporter.js";
+import type { Reporter } from "../../lib/progress.js";
 import { type CompileInput, MAX_RECORDING_BYTES } from "../input.js";
 import { type ResolvedRunner, resolvePython, resolveTsRunner } from "./resolve-runner.js";
 

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { MvmError } from "@mvm/ir/errors";
-import { writeFileAtomic } from "../instances.js";
+import { writeFileAtomic } from "../../lib/atomic-write.js";
 import { processAlive, sleep, waitGone } from "../proc.js";
 import type { EgressRule } from "./egress-proxy.js";
 

@@ -3,7 +3,7 @@
 // exits with (value << 1) | 1. Reaching that exit status means the kernel booted under the probed
 // accelerator and CPU model all the way to userspace. Hand-assembled rather than compiled: no
 // toolchain needed at probe time, and the same bytes on every host (deterministic, like cpio.ts).
-import { initramfsBytes } from "../../build/cpio.js";
+import { initramfsBytes } from "../../lib/cpio.js";
 
 /** The isa-debug-exit port; 0xf4 is QEMU's conventional choice and unused on microvm. */
 export const PROBE_EXIT_PORT = 0xf4;

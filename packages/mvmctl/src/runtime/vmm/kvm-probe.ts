@@ -13,7 +13,7 @@ import { execFile, spawn } from "node:child_process";
 import { existsSync, constants as fsConstants } from "node:fs";
 import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { sha256File } from "../../build/file-hash.js";
+import { sha256File } from "../../lib/file-hash.js";
 import { PROBE_EXIT_PORT, PROBE_OK_STATUS, probeInitramfs } from "./kvm-probe-init.js";
 import { KVM_CPU_MODELS, probeArgs } from "./qemu-args.js";
 

@@ -73,7 +73,7 @@ export function assertNetworkSupported(mode: string | null): void {
 
 /**
  * The guest side of bridge mode. These addresses are also compiled into the agent's init
- * (agent/src/init.c) and baked into bridge images' proxy env (build/runtime-json.ts).
+ * (agent/src/init.c) and baked into bridge images' proxy env (image/guest/runtime-json.ts).
  */
 export const GUEST_NET = {
   subnet: "10.0.2.0/24",

@@ -1,0 +1,164 @@
+// Stages the guest root: base tarball -> /app bundle, deps, mvm files -> before_build hooks ->
+// strip (package manager, caches, host-specific files) -> fixed timestamps. The ext4 image is made
+// from the result by ext4.ts.
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { MvmError } from "@mvm/ir/errors";
+import type { AgentArtifacts } from "../../guest/agent-artifacts.js";
+import { type DepsOutcome, installAppDeps } from "../../deps/app-deps.js";
+import { bakeBundle } from "../../guest/app-bundle.js";
+import { run, runOk } from "../../host-tools.js";
+import { bakeGuestFiles } from "../../guest/files.js";
+import { hookScripts } from "../../guest/hooks-script.js";
+import type { RuntimeJsonOptions } from "../../guest/runtime-json.js";
+import { GUEST_APP_DIR } from "../../guest/runtime-json.js";
+import type { LaunchJson, Reporter } from "../../types.js";
+
+export async function extractBase(tarball: string, root: string): Promise<void> {
+  await mkdir(root, { recursive: true });
+  await runOk("tar", ["-C", root, "--numeric-owner", "-xpf", tarball], {
+    what: "extracting the base rootfs",
+  });
+}
+
+/** Installed Debian packages, read from the staged root's dpkg database by the host's dpkg. */
+export async function installedPackages(root: string): Promise<{ name: string; version: string }[]> {
+  const out = await runOk("dpkg-query", [
+    `--admindir=${join(root, "var/lib/dpkg")}`,
+    "-W",
+    "-f",
+    "${Package}\t${Version}\n",
+  ]);
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      const [name = "", version = ""] = l.split("\t");
+      return { name, version };
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * Runs the before_build hooks inside the staged root (chroot, as root, cwd /app, the workload's
+ * literal env). /proc and the host's resolv.conf are lent for the duration, since hooks often
+ * fetch things; both are gone before the image is made. A failing hook fails the build with its
+ * output.
+ */
+export async function runBeforeBuild(root: string, launch: LaunchJson, reporter: Reporter): Promise<void> {
+  const script = hookScripts(launch).before_build;
+  if (!script) return;
+  const inRoot = "/tmp/mvm-before_build.sh";
+  await mkdir(join(root, "tmp"), { recursive: true });
+  await writeFile(join(root, inRoot), script, { mode: 0o755 });
+  const resolv = join(root, "etc/resolv.conf");
+  await rm(resolv, { force: true });
+  if (existsSync("/etc/resolv.conf")) await writeFile(resolv, await readFile("/etc/resolv.conf"));
+  await mkdir(join(root, "proc"), { recursive: true });
+  const mounted = (await run("mount", ["-t", "proc", "proc", join(root, "proc")])).code === 0;
+  try {
+    const env = {
+      PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      HOME: "/root",
+      LANG: "C.UTF-8",
+      ...launch.env,
+    };
+    reporter.step(`before_build hooks (${launch.hooks?.before_build?.length ?? 0})`);
+    const r = await run("chroot", [root, "/bin/sh", "-c", `cd ${GUEST_APP_DIR} && exec /bin/sh ${inRoot}`], {
+      env,
+      onOutput: (s) => {
+        for (const line of s.split("\n").filter(Boolean)) reporter.log(`  | ${line}`);
+      },
+    });
+    if (r.code !== 0) {
+      throw new MvmError(
+        "E_HOOK_FAILED",
+        `before_build hook failed (exit ${r.code}):\n${r.output.trimEnd()}`,
+        {
+          path: ".hooks.before_build",
+        },
+      );
+    }
+  } finally {
+    if (mounted) await run("umount", ["-l", join(root, "proc")]);
+    await rm(join(root, inRoot), { force: true });
+  }
+}
+
+/** Removes the package manager (keeping nothing that can install into the image) and caches. */
+export async function stripRoot(root: string): Promise<void> {
+  // dpkg's own files, as its file list names them; directories are left (other packages share them).
+  const list = join(root, "var/lib/dpkg/info/dpkg.list");
+  if (existsSync(list)) {
+    for (const p of (await readFile(list, "utf8")).split("\n").filter(Boolean)) {
+      if (/^\/(usr\/)?(s?bin|lib)\//.test(p) || p.startsWith("/etc/") || p.startsWith("/usr/share/")) {
+        await rm(join(root, p), { force: true }).catch(() => {}); // EISDIR for shared dirs: keep those
+      }
+    }
+  }
+  for (const p of [
+    "var/lib/dpkg",
+    "var/lib/apt",
+    "var/cache/apt",
+    "var/cache/debconf",
+    "var/cache/ldconfig",
+    "var/log",
+    "etc/apt",
+    "etc/dpkg",
+    "usr/share/doc",
+    "usr/share/man",
+    "usr/share/info",
+    "usr/share/locale",
+    "usr/share/lintian",
+    "tmp",
+    "var/tmp",
+    "root/.cache",
+  ]) {
+    await rm(join(root, p), { recursive: true, force: true });
+  }
+  for (const d of ["tmp", "var/tmp", "var/log", "proc", "sys", "dev", "run"]) {
+    await mkdir(join(root, d), { recursive: true, mode: d.endsWith("tmp") ? 0o1777 : 0o755 });
+  }
+  // Host-specific files mmdebstrap copies in: replace with fixed content.
+  await writeFile(join(root, "etc/hostname"), "mvm\n");
+  await writeFile(
+    join(root, "etc/hosts"),
+    "127.0.0.1\tlocalhost mvm\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+  );
+  await rm(join(root, "etc/resolv.conf"), { force: true });
+  await writeFile(join(root, "etc/resolv.conf"), "");
+  await writeFile(join(root, "etc/machine-id"), "");
+}
+
+/** Every path's mtime (links included) set to `epoch`, so the ext4 image does not carry build time. */
+export async function fixTimestamps(root: string, epoch: number): Promise<void> {
+  await runOk("sh", ["-c", 'find "$1" -print0 | xargs -0 touch -h -d "@$2"', "sh", root, String(epoch)], {
+    what: "fixing timestamps",
+  });
+}
+
+export interface StagedRoot {
+  deps: DepsOutcome;
+  transpiled: string[];
+}
+
+export async function stageRoot(
+  root: string,
+  srcDir: string,
+  launch: LaunchJson,
+  agent: AgentArtifacts,
+  reporter: Reporter,
+  rt: RuntimeJsonOptions = {},
+  wheelCache?: string,
+): Promise<StagedRoot> {
+  const appDir = join(root, GUEST_APP_DIR.slice(1));
+  await rm(appDir, { recursive: true, force: true });
+  const transpiled = await bakeBundle(srcDir, appDir);
+  if (transpiled.length) reporter.step(`transpiled ${transpiled.length} TypeScript file(s) to .mjs`);
+  const deps = await installAppDeps(launch, root, appDir, wheelCache);
+  if (deps.kind !== "none") reporter.step(`${deps.kind} dependencies: ${deps.count} from ${deps.lockfile}`);
+  await bakeGuestFiles(root, launch, agent, rt);
+  await runBeforeBuild(root, launch, reporter);
+  return { deps, transpiled };
+}

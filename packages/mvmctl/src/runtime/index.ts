@@ -1,0 +1,14 @@
+// The runtime stage's front module: image -> running instance, and the verbs that talk to it. The
+// CLI reaches the runtime only through here (scripts/lint-layers.mjs).
+
+export { down, downAll } from "./down.js";
+export { fsList, fsMkdir, fsMove, fsRead, fsRemove, fsStat, fsWrite } from "./fs.js";
+export { exec } from "./guest-exec.js";
+export type { InstanceNetwork } from "./instances.js";
+export { invoke } from "./invoke.js";
+export { payloadFromInputs, payloadFromStdin } from "./invoke-input.js";
+export { logs } from "./logs.js";
+export { formatPsTable, ps } from "./ps.js";
+export { boot } from "./up.js";
+export { kvmPrecheck, probeKvm } from "./vmm/kvm-probe.js";
+export { findQemu } from "./vmm/qemu.js";
