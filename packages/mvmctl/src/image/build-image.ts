@@ -4,17 +4,17 @@
 import { copyFile, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalJson, sha256Hex } from "@mvm/ir";
-import { agentArtifacts } from "./guest/agent-artifacts.js";
+import { sha256File } from "../lib/file-hash.js";
 import { chooseBackend } from "./backend-choice.js";
 import { buildDebian, type DebianPlan, planDebian } from "./backends/debian/backend.js";
-import { sha256File } from "../lib/file-hash.js";
+import { buildNix } from "./backends/nix/backend.js";
+import { toolWheelKey } from "./deps/tool-wheels.js";
+import { agentArtifacts } from "./guest/agent-artifacts.js";
+import { resolveKernel } from "./guest/kernel.js";
+import { runtimeJson } from "./guest/runtime-json.js";
 import { openInput } from "./input.js";
 import { inputsHash } from "./inputs-hash.js";
-import { resolveKernel } from "./guest/kernel.js";
-import { buildNix } from "./backends/nix/backend.js";
-import { runtimeJson } from "./guest/runtime-json.js";
 import { commitImage, ensureStore, lookupByInputs, newBuildDir, sweepStaleBuilds } from "./store.js";
-import { toolWheelKey } from "./deps/tool-wheels.js";
 import type { BuildOptions, BuildResult, ImageJson } from "./types.js";
 
 const IMAGE_FILES = ["vmlinuz", "initramfs.img", "rootfs.ext4"] as const;

@@ -4,8 +4,8 @@
 import { lstat, readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalJson, sha256Hex } from "@mvm/ir";
-import type { AgentArtifacts } from "./guest/agent-artifacts.js";
 import { sha256File } from "../lib/file-hash.js";
+import type { AgentArtifacts } from "./guest/agent-artifacts.js";
 import { irNodeDir } from "./guest/sdks.js";
 
 /** Bump when a change to the builder changes image bytes for the same inputs. */

@@ -1,6 +1,7 @@
 // `exec()`: a command in a running dev instance, output streamed, exit code returned as data.
-import type { OutputSink } from "./agent/session.js";
+
 import { openInstance } from "./agent/open-instance.js";
+import type { OutputSink } from "./agent/session.js";
 
 export interface ExecOptions {
   home: string;

@@ -23,6 +23,7 @@ export interface ImageManifest {
 }
 
 export type { LaunchSecrets } from "../secrets/instance-tokens.js";
+
 import type { LaunchSecrets } from "../secrets/instance-tokens.js";
 
 export interface ResolvedImage {

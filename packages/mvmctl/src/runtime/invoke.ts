@@ -4,9 +4,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
+import { openInstance } from "./agent/open-instance.js";
 import type { OutputSink } from "./agent/session.js";
 import type { CallPayload } from "./invoke-input.js";
-import { openInstance } from "./agent/open-instance.js";
 
 export interface InvokeOptions {
   home: string;

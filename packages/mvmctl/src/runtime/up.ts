@@ -7,6 +7,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isMvmError, MvmError } from "@mvm/ir/errors";
 import type { Reporter } from "../lib/progress.js";
+import { mintSecretTokens, writeInstanceSecrets } from "../secrets/instance-tokens.js";
 import { type AccelChoice, type AccelRequest, chooseAccel, kvmUnavailable } from "./accel.js";
 import { connectAgent } from "./agent/connect.js";
 import type { AgentSession } from "./agent/session.js";
@@ -28,7 +29,6 @@ import {
 } from "./network/egress-process.js";
 import { type InstancePaths, instancePaths, instancesDir } from "./paths.js";
 import { processAlive, sleep } from "./proc.js";
-import { mintSecretTokens, writeInstanceSecrets } from "../secrets/instance-tokens.js";
 import { hostTscKhz } from "./vmm/host-tsc.js";
 import { recordKvmUnusable } from "./vmm/kvm-probe.js";
 import { findQemu, QemuDriver } from "./vmm/qemu.js";

@@ -4,8 +4,8 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { agentArtifacts } from "../../src/image/guest/agent-artifacts.js";
 import type { Reporter } from "../../src/cli/reporter.js";
+import { agentArtifacts } from "../../src/image/guest/agent-artifacts.js";
 
 export interface FixtureOptions {
   packages?: string[];

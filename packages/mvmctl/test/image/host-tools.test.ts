@@ -8,9 +8,9 @@ import { execFileSync } from "node:child_process";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { run, runOk } from "../../src/image/host-tools.js";
-import { flakeInputs } from "../../src/image/backends/nix/backend.js";
 import { installedPackages } from "../../src/image/backends/debian/rootfs.js";
+import { flakeInputs } from "../../src/image/backends/nix/backend.js";
+import { run, runOk } from "../../src/image/host-tools.js";
 import { tempDir } from "../helpers/cli.js";
 
 const NIXBLD_WARNING = "warning: the group 'nixbld' specified in 'build-users-group' does not exist";

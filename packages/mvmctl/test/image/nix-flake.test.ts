@@ -8,8 +8,8 @@ import { execFileSync } from "node:child_process";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { buildNix, flakeInputs, nixBuildArgv, parseOverrides } from "../../src/image/backends/nix/backend.js";
 import { DEFAULT_MVM_FLAKE_URL, DEFAULT_NIXPKGS_URL } from "../../src/compile/flake.js";
+import { buildNix, flakeInputs, nixBuildArgv, parseOverrides } from "../../src/image/backends/nix/backend.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { recordingReporter } from "./fixtures.js";
 

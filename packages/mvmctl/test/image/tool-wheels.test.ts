@@ -9,7 +9,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fetchToolWheel, installToolWheels, type ToolWheel, toolWheel } from "../../src/image/deps/tool-wheels.js";
+import {
+  fetchToolWheel,
+  installToolWheels,
+  type ToolWheel,
+  toolWheel,
+} from "../../src/image/deps/tool-wheels.js";
 
 let dir: string;
 let fake: ToolWheel;

@@ -14,10 +14,10 @@ import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
 import { SUITE_PYTHON } from "../backends/debian/packages.js";
-import { installWheels, lockDirOf } from "./uv-install.js";
-import { planUvLock } from "./uv-lock.js";
 import { run } from "../host-tools.js";
 import type { LaunchJson } from "../types.js";
+import { installWheels, lockDirOf } from "./uv-install.js";
+import { planUvLock } from "./uv-lock.js";
 
 export interface DepsOutcome {
   kind: "node" | "python" | "none";

@@ -3,11 +3,11 @@
 import { chmod, copyFile, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
+import type { LaunchJson } from "../types.js";
 import type { AgentArtifacts } from "./agent-artifacts.js";
-import { bakeGuestSdks } from "./sdks.js";
 import { hookScripts } from "./hooks-script.js";
 import { proxyEnv, type RuntimeJsonOptions, runtimeJson } from "./runtime-json.js";
-import type { LaunchJson } from "../types.js";
+import { bakeGuestSdks } from "./sdks.js";
 
 /** A guest path joined under the staged root, refusing paths that climb out of it. */
 export function underRoot(root: string, guestPath: string): string {

@@ -5,9 +5,9 @@ import { existsSync, readdirSync } from "node:fs";
 import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
+import { sha256File } from "../../lib/file-hash.js";
 import { cacheDir } from "../cache-dir.js";
 import { runOk } from "../host-tools.js";
-import { sha256File } from "../../lib/file-hash.js";
 import { KERNEL_PIN } from "./kernel-pin.js";
 
 export interface KernelTree {

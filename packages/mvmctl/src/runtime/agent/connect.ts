@@ -2,9 +2,9 @@
 // the agent) to AgentSession, and waits for the socket while QEMU starts. The client's errors are
 // already MvmErrors (AgentError), so they reach the CLI funnel as they are.
 import { MvmError } from "@mvm/ir/errors";
-import type { AgentSession, OutputSink } from "./session.js";
 import { sleep } from "../proc.js";
 import { AgentClient } from "./protocol/index.js";
+import type { AgentSession, OutputSink } from "./session.js";
 
 export interface ConnectOptions {
   /** Epoch ms after which connecting (and a first hello) gives up. */

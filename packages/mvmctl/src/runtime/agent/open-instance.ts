@@ -1,11 +1,11 @@
 // Opens an agent session to a running instance, for the verbs that talk to it after `up`.
 import { MvmError } from "@mvm/ir/errors";
-import { connectAgent } from "./connect.js";
-import type { AgentSession } from "./session.js";
+import { readInstanceSecrets } from "../../secrets/instance-tokens.js";
 import { type InstanceState, requireState } from "../instances.js";
 import { instancePaths } from "../paths.js";
 import { processAlive } from "../proc.js";
-import { readInstanceSecrets } from "../../secrets/instance-tokens.js";
+import { connectAgent } from "./connect.js";
+import type { AgentSession } from "./session.js";
 
 export interface OpenInstance {
   state: InstanceState;

@@ -3,19 +3,19 @@
 import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
-import type { AgentArtifacts } from "../../guest/agent-artifacts.js";
 import { cacheDir } from "../../cache-dir.js";
-import { type PackageResolution, resolvePackages } from "./packages.js";
-import { run } from "../../host-tools.js";
-import { mkfsExt4, uuidFromHex } from "./ext4.js";
+import { installToolWheels, type ToolWheel } from "../../deps/tool-wheels.js";
+import type { AgentArtifacts } from "../../guest/agent-artifacts.js";
 import { buildInitramfs } from "../../guest/initramfs.js";
 import type { KernelTree } from "../../guest/kernel.js";
 import { planModules } from "../../guest/kernel-modules.js";
 import { GUEST_MODULES } from "../../guest/kernel-pin.js";
+import { run } from "../../host-tools.js";
+import type { LaunchJson, Reporter, Resolution } from "../../types.js";
+import { mkfsExt4, uuidFromHex } from "./ext4.js";
+import { type PackageResolution, resolvePackages } from "./packages.js";
 import { extractBase, fixTimestamps, installedPackages, stageRoot, stripRoot } from "./rootfs.js";
 import { baseRootfs, SOURCE_DATE_EPOCH } from "./rootfs-base.js";
-import { installToolWheels, type ToolWheel } from "../../deps/tool-wheels.js";
-import type { LaunchJson, Reporter, Resolution } from "../../types.js";
 
 export interface DebianPlan {
   resolutions: PackageResolution[];

@@ -7,8 +7,8 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalJson, sha256Hex } from "@mvm/ir";
 import { cacheDir } from "../../cache-dir.js";
-import { DEBIAN_SUITE } from "./packages.js";
 import { runOk } from "../../host-tools.js";
+import { DEBIAN_SUITE } from "./packages.js";
 
 /** A fixed SOURCE_DATE_EPOCH for every build: 2023-06-10, bookworm's release day. */
 export const SOURCE_DATE_EPOCH = 1686355200;
