@@ -1,30 +1,39 @@
-// Which backend builds when the user did not say. The issue's rule is "nix when nix is on PATH";
-// a nix that cannot reach nixpkgs would fail every build, though (Debian's nix-bin on a machine
-// without access to GitHub or cache.nixos.org), so the rule is: --backend, then
-// MVM_BUILD_BACKEND, then nix if `nix` is on PATH and cache.nixos.org answers, else debian.
-import { connect } from "node:net";
+// Which backend builds when the user did not say: --backend, then MVM_BUILD_BACKEND, then nix only
+// when this host has a working Nix installation, else debian. "Working" is decided by what Nix
+// can do here, never by whether some host answers on the network: nix-build must build a trivial
+// derivation in its local store with substituters off (no network), so a nix-bin without its
+// build users, a read-only store or a daemon that is not running all mean debian. A build that
+// then needs nixpkgs from the network fails with Nix's own error, which is the honest outcome.
 import { MvmError } from "@mvm/ir/errors";
-import { onPath } from "./host-tools.js";
+import { onPath, run } from "./host-tools.js";
 
 export type Backend = "debian" | "nix";
-
-function reachable(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host, port });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(timeoutMs, () => done(false));
-    s.once("connect", () => done(true));
-    s.once("error", () => done(false));
-  });
-}
 
 export interface BackendChoice {
   backend: Backend;
   /** Why, when it was not asked for explicitly (shown as a step line). */
   reason?: string;
+}
+
+const PROBE_DERIVATION =
+  'derivation { name = "mvm-nix-probe"; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" "echo ok > $out" ]; }';
+
+/** Whether nix-build can build in its local store here; the first line of its error when not. */
+export async function nixCanBuild(): Promise<{ ok: boolean; why?: string }> {
+  const r = await run("nix-build", [
+    "--option",
+    "substitute",
+    "false",
+    "--no-out-link",
+    "-E",
+    PROBE_DERIVATION,
+  ]).catch((e: Error) => ({ code: 127, stdout: "", stderr: e.message }));
+  if (r.code === 0 && r.stdout.trim().startsWith("/")) return { ok: true };
+  const why = r.stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .find((l) => l.startsWith("error:"));
+  return { ok: false, why: why?.replace(/^error:\s*/, "") ?? `nix-build exited with ${r.code}` };
 }
 
 export async function chooseBackend(requested?: string): Promise<BackendChoice> {
@@ -37,9 +46,8 @@ export async function chooseBackend(requested?: string): Promise<BackendChoice> 
     }
     return { backend: asked };
   }
-  if (!(await onPath("nix"))) return { backend: "debian", reason: "nix is not installed" };
-  if (!(await reachable("cache.nixos.org", 443, 2000))) {
-    return { backend: "debian", reason: "nix is installed but cache.nixos.org is unreachable" };
-  }
-  return { backend: "nix", reason: "nix is installed" };
+  if (!(await onPath("nix-build"))) return { backend: "debian", reason: "nix is not installed" };
+  const nix = await nixCanBuild();
+  if (!nix.ok) return { backend: "debian", reason: `nix is installed but cannot build here (${nix.why})` };
+  return { backend: "nix", reason: "nix builds in its local store here" };
 }
