@@ -1,21 +1,23 @@
-"""``@mvm.app(...)`` and ``mvm.workload(...)``: record the declaration of this process.
+"""``@mvm.app(...)`` and ``mvm.workload(...)``: record the declaration of this process, the Python
+twin of the declaration core's buildApp (packages/ir/src/declare/app.ts). Every problem of the
+app's options is raised together, as one ``MvmError``.
 
 The decorator returns the function unchanged, so it stays callable locally (and in the guest,
 where the runner imports the module)."""
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
-from ._checks import Helper, bad, bind, check_helper, check_str, dict_key
+from ._checks import Args, Helper, Problems, bind, collecting, dict_key, helper_words
 from ._errors import MvmError
 from ._helpers import hook_list
+from ._tables import DEFAULTS, HOOK_PHASES
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-_PHASES = ("before_build", "before_start", "after_start", "before_stop")
 
 
 @dataclass
@@ -34,78 +36,90 @@ def _reset() -> None:
 
 
 def workload(*args: Any, **kwargs: Any) -> None:
-    a = bind("workload", args, kwargs)
+    def run(p: Problems) -> str | None:
+        return bind("workload", args, kwargs, p).str("id")
+
+    wid = collecting(run)
     if _state["workload_id"] is not None:
         raise MvmError("E_MULTIPLE_DECLARATIONS", "a second mvm.workload(...) call", hint="call mvm.workload(...) once per file")
-    _state["workload_id"] = check_str("workload", "id", a["id"])
+    _state["workload_id"] = wid
 
 
-def _env(v: Any) -> dict[str, Any]:
+def _env(a: Args, v: Any) -> dict[str, Any] | None:
     if not isinstance(v, dict):
-        raise bad("app", "env", 'a dict like {"NAME": "value"}', v)
+        return a.bad("env", v, f"a dict of strings, {helper_words('literal')} or {helper_words('secret')}")
     out: dict[str, Any] = {}
+    ok = True
     for k, val in v.items():
-        key = dict_key(k)
-        if isinstance(val, str):
-            out[key] = {"kind": "literal", "value": check_str("app", "value", val)}
+        key = dict_key(k, a.p)
+        if key is None:
+            ok = False
+        elif isinstance(val, str):
+            s = a.str_of(f"env.{key}", val)
+            ok = ok and s is not None
+            out[key] = {"kind": "literal", "value": s}
         elif isinstance(val, Helper) and val.helper == "literal":
             out[key] = dict(val.ir)
         elif isinstance(val, Helper) and val.helper == "secret":
-            d = val.data
-            out[key] = {
-                "kind": "secret_ref",
-                "ref": {
-                    "name": d["name"],
-                    # The guest sees the secret under var=, else under the env key it is declared at.
-                    "mount": {"kind": "env", "var": d["var"] if d["var"] is not None else key},
-                    "auth_type": d["type"],
-                    "allowed_hosts": list(d["hosts"]),
-                    "sigv4": None,
-                },
-            }
+            ref = copy.deepcopy(val.ir["ref"])
+            # The guest sees the secret under var=, else under the env key it is declared at.
+            ref["mount"].setdefault("var", key)
+            out[key] = {"kind": "secret_ref", "ref": ref}
         else:
-            import json
+            a.bad(f"env.{key}", val, f"a string, {helper_words('literal')} or {helper_words('secret')}")
+            ok = False
+    return out if ok else None
 
-            raise bad("app", f"env[{json.dumps(key, ensure_ascii=False)}]", "a string, mvm.literal(...) or mvm.secret(...)", val)
-    return out
 
-
-def _addons(v: Any) -> list[dict[str, Any]]:
+def _addons(a: Args, v: Any) -> list[dict[str, Any]] | None:
     if not isinstance(v, (list, tuple)):
-        raise bad("app", "addons", 'a list of dicts like {"name": ..., "hooks": {...}}', v)
+        return a.bad("addons", v, "a list of dicts like {name: ..., hooks: {...}}")
     out = []
+    ok = True
     for i, item in enumerate(v):
         what = f"addons[{i}]"
         if not isinstance(item, dict):
-            raise bad("app", what, 'a dict like {"name": ..., "hooks": {...}}', item)
+            a.bad(what, item, "a dict like {name: ..., hooks: {...}}")
+            ok = False
+            continue
         if "name" not in item:
-            raise MvmError("E_MISSING_KWARG", f'mvm.app(): {what} needs "name"')
+            a.p.report("E_MISSING_KWARG", f'{a.called}(): {what} needs "name"')
+            ok = False
         addon: dict[str, Any] = {}
         for k, val in item.items():
-            key = dict_key(k)
+            key = dict_key(k, a.p)
             if key == "name":
-                addon["name"] = check_str("app", f"{what}.name", val)
+                addon["name"] = val if isinstance(val, str) else a.bad(f"{what}.name", val, "a string")
+                ok = ok and isinstance(val, str)
             elif key == "hooks":
                 if not isinstance(val, dict):
-                    raise bad("app", f"{what}.hooks", "a dict of hook phases", val)
+                    a.bad(f"{what}.hooks", val, "a dict of hook phases")
+                    ok = False
+                    continue
                 phases: dict[str, Any] = {}
                 for pk, pv in val.items():
-                    phase = dict_key(pk)
-                    if phase not in _PHASES:
-                        raise MvmError(
+                    phase = dict_key(pk, a.p)
+                    if phase not in HOOK_PHASES:
+                        a.p.report(
                             "E_UNKNOWN_KWARG",
-                            f'mvm.app(): {what}.hooks has no phase "{phase}"; it takes {", ".join(_PHASES)}',
+                            f"{a.called}(): {what}.hooks has no phase {pk!r}".replace("'", '"'),
+                            f"it takes {', '.join(HOOK_PHASES)}",
                         )
+                        ok = False
+                        continue
                     if pv is None:
                         continue
-                    cmds = hook_list("app", f"{what}.hooks.{phase}", pv)
-                    if cmds:
+                    cmds = hook_list(a, f"{what}.hooks.{phase}", pv)
+                    if cmds is None:
+                        ok = False
+                    elif cmds:
                         phases[phase] = cmds
                 addon["hooks"] = phases
-            else:
-                raise MvmError("E_UNKNOWN_KWARG", f'mvm.app(): {what} has no key "{key}"; it takes name, hooks')
+            elif key is not None:
+                a.p.report("E_UNKNOWN_KWARG", f'{a.called}(): {what} has no key "{key}"', "an addon takes name, hooks")
+                ok = False
         out.append(addon)
-    return out
+    return out if ok else None
 
 
 def _module_stem(fn: Callable[..., Any]) -> str:
@@ -118,76 +132,74 @@ def _module_stem(fn: Callable[..., Any]) -> str:
     return os.path.splitext(os.path.basename(filename))[0]
 
 
-def _build_app(a: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
-    fn_name = fn.__name__
-    given = lambda k: a.get(k) is not None  # noqa: E731 - None means "not given"
-    app: dict[str, Any] = {
-        "name": check_str("app", "name", a["name"]) if given("name") else fn_name,
-        "source": check_helper("app", "source", a["source"], ("source",), "mvm.local_path(...)").ir
-        if given("source")
-        else {"kind": "local_path", "path": ".", "include": ["**"], "exclude": []},
-        "image": check_helper(
-            "app", "image", a["image"], ("image",), "mvm.python_image(...), mvm.node_image(...) or mvm.nix_packages([...])"
-        ).ir,
-        "resources": check_helper("app", "resources", a["resources"], ("resources",), "mvm.resources(...)").ir
-        if given("resources")
-        else {"cpu_cores": 1, "memory_mb": 256, "rootfs_size_mb": 512},
-        "network": check_helper("app", "network", a["network"], ("network",), "mvm.network(...) or None").ir
-        if given("network")
-        else None,
-        "env": _env(a["env"]) if given("env") else {},
-        "mounts": [],
-        "dependencies": check_helper(
-            "app", "dependencies", a["dependencies"], ("dependencies",), "mvm.python_deps(...), mvm.node_deps(...), mvm.no_deps() or None"
-        ).ir
-        if given("dependencies")
-        else None,
-    }
-    expected_ep = "mvm.entrypoint_function(...) or mvm.entrypoint(...)"
-    if given("entrypoint") and given("entrypoints"):
-        raise MvmError(
-            "E_BAD_KWARG",
-            "mvm.app(): give entrypoint or entrypoints, not both",
-            hint="keep entrypoints=[...] and list every entrypoint there",
-        )
-    if given("entrypoint"):
-        app["entrypoints"] = [check_helper("app", "entrypoint", a["entrypoint"], ("entrypoint",), expected_ep).ir]
-    elif given("entrypoints"):
-        eps = a["entrypoints"]
-        if not isinstance(eps, (list, tuple)):
-            raise bad("app", "entrypoints", "a list of entrypoints", eps)
-        app["entrypoints"] = [check_helper("app", f"entrypoints[{i}]", e, ("entrypoint",), expected_ep).ir for i, e in enumerate(eps)]
+def _build_app(a: Args, fn_name: str, module: Callable[[], str]) -> dict[str, Any] | None:
+    ok = True
+
+    def need(v: Any) -> Any:
+        nonlocal ok
+        ok = ok and v is not None
+        return v
+
+    app: dict[str, Any] = {"name": need(a.str("name")) if a.has("name") else fn_name}
+    app["source"] = (
+        need(a.helper_of("source", a.get("source"), ("local_path",)))
+        if a.has("source")
+        else {"kind": "local_path", "path": DEFAULTS["source_path"], **{k: list(v) for k, v in DEFAULTS["local_path"].items()}}
+    )
+    images = ("python_image", "node_image", "nix_packages")
+    if not a.has("image"):
+        a.p.report("E_MISSING_KWARG", f"{a.called}(): image is required", f"add image: {', '.join(f'mvm.{n}(...)' for n in images)}")
+        ok = False
+    else:
+        app["image"] = need(a.helper_of("image", a.get("image"), images))
+    app["resources"] = need(a.helper_of("resources", a.get("resources"), ("resources",))) if a.has("resources") else dict(DEFAULTS["resources"])
+    app["network"] = need(a.helper_of("network", a.get("network"), ("network",))) if a.has("network") else None
+    app["env"] = need(_env(a, a.get("env"))) if a.has("env") else {}
+    app["mounts"] = []
+    deps = ("python_deps", "node_deps", "no_deps")
+    app["dependencies"] = need(a.helper_of("dependencies", a.get("dependencies"), deps)) if a.has("dependencies") else None
+    eps = ("entrypoint_function", "entrypoint")
+    if a.has("entrypoint") and a.has("entrypoints"):
+        a.p.report("E_BAD_KWARG", f"{a.called}(): give entrypoint or entrypoints, not both")
+        ok = False
+    elif a.has("entrypoint"):
+        app["entrypoints"] = [need(a.helper_of("entrypoint", a.get("entrypoint"), eps))]
+    elif a.has("entrypoints"):
+        many = a.get("entrypoints")
+        if not isinstance(many, (list, tuple)):
+            a.bad("entrypoints", many, f"a list of {helper_words(*eps)}")
+            ok = False
+        else:
+            app["entrypoints"] = [need(a.helper_of(f"entrypoints[{i}]", e, eps)) for i, e in enumerate(many)]
     else:
         # No entrypoint: the decorated function itself, in the module named after the file.
-        module = _module_stem(fn)
+        ep = DEFAULTS["entrypoint"]
         app["entrypoints"] = [
             {
                 "kind": "function",
                 "language": "python",
-                "module": module,
+                "module": module(),
                 "function": fn_name,
-                "format": "json",
-                "working_dir": "/app",
+                "format": ep["format"],
+                "working_dir": ep["working_dir"],
                 "env": {},
                 "primary": True,
             }
         ]
-    if given("addons"):
-        addons = _addons(a["addons"])
+    if a.has("addons"):
+        addons = need(_addons(a, a.get("addons")))
         if addons:
             app["addons"] = addons
     hooks = {}
-    for phase in _PHASES:
-        if given(phase):
-            cmds = hook_list("app", phase, a[phase])
+    for phase in HOOK_PHASES:
+        if a.has(phase):
+            cmds = need(hook_list(a, phase, a.get(phase)))
             if cmds:
                 hooks[phase] = cmds
     if hooks:
         app["hooks"] = hooks
     # Helper IR is shared between calls; the app gets its own copy.
-    import copy
-
-    return copy.deepcopy(app)
+    return copy.deepcopy(app) if ok else None
 
 
 def app(*args: Any, **kwargs: Any) -> Callable[[F], F]:
@@ -198,7 +210,10 @@ def app(*args: Any, **kwargs: Any) -> Callable[[F], F]:
             "@mvm.app is used without arguments",
             hint="did you forget the parentheses? write @mvm.app(name=..., image=...)",
         )
-    a = bind("app", args, kwargs)
+
+    # Checked now, as the call is made (the function's name is not known yet: a stand-in checks the
+    # rest), and built again below for the function it decorates.
+    collecting(lambda p: _build_app(bind("app", args, kwargs, p), "pending", lambda: "pending"))
 
     def decorate(fn: F) -> F:
         if not callable(fn) or isinstance(fn, type):
@@ -209,7 +224,8 @@ def app(*args: Any, **kwargs: Any) -> Callable[[F], F]:
                 "a second @mvm.app(...) declaration",
                 hint="declare one app per file (one app per workload in v0)",
             )
-        _state["app"] = _Declared(_build_app(a, fn), fn.__name__)
+        built = collecting(lambda p: _build_app(bind("app", args, kwargs, p), fn.__name__, lambda: _module_stem(fn)))
+        _state["app"] = _Declared(built, fn.__name__)
         return fn
 
     return decorate

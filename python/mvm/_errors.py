@@ -29,5 +29,6 @@ class MvmError(Exception):
         if self.hint:
             text += f"\n  hint: {self.hint}"
         for d in self.diagnostics[1:]:
-            text += f"\n{d['code']}: {d.get('path', '')} {d['detail']}"
+            where = f"{d['path']} " if d.get("path") else ""
+            text += f"\n{d['code']}: {where}{d['detail']}"
         return text

@@ -8,14 +8,15 @@ import json
 import re
 from typing import Any, Union
 
+from ._tables import ID_PATTERN, RESOURCE_LIMITS
+
 Segment = Union[str, int]
 Diag = dict[str, Any]
 
-ID = re.compile(r"[a-z][a-z0-9-]{0,62}")
+ID = re.compile(ID_PATTERN.lstrip("^").rstrip("$"))
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SHELLS = {"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "csh", "tcsh", "fish", "pwsh"}
-RESOURCE_LIMITS = {"cpu_cores": (1, 32), "memory_mb": (64, 65536), "rootfs_size_mb": (64, 65536)}
 U32_MAX = 0xFFFFFFFF
 
 
@@ -100,7 +101,7 @@ def _shape(w: dict[str, Any]) -> list[Diag]:
 
     def id_(v: str, path: list[Segment]) -> None:
         if not ID.fullmatch(v):
-            out.append(_d("E_INVALID_ID", path, "must match ^[a-z][a-z0-9-]{0,62}$"))
+            out.append(_d("E_INVALID_ID", path, f"must match {ID_PATTERN}"))
 
     def u32(v: int, path: list[Segment]) -> None:
         if v < 0 or v > U32_MAX:
@@ -274,11 +275,13 @@ def _app(app: dict[str, Any], i: int, out: list[Diag]) -> None:
 
 
 def validate(w: dict[str, Any]) -> list[Diag]:
-    """Every problem of a declared workload: shape problems alone, else every rule's."""
+    """Every problem of a declared workload: shape problems alone, else every rule's. As in
+    validate.ts, an invalid id is not a shape problem that stops the rules: a bad name must not hide
+    (say) a wildcard egress grant."""
     shape = _shape(w)
-    if shape:
+    if any(d["code"] != "E_INVALID_ID" for d in shape):
         return shape
-    out: list[Diag] = []
+    out: list[Diag] = list(shape)
     if not w["apps"]:
         out.append(_d("E_EMPTY_APPS", ["apps"], "apps[] is empty"))
     for i, app in enumerate(w["apps"]):
