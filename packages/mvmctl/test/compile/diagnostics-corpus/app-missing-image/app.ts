@@ -1,0 +1,5 @@
+import * as mvm from "mvm-sdk";
+
+export const svc = mvm.app({ name: "svc" })((): void => {});
+
+mvm.emitJson();

@@ -1,0 +1,9 @@
+import mvm
+
+
+@mvm.app(image=mvm.python_image(), network=mvm.network(ports=[{"mapping_id": "web", "host": 8080, "guest": 80}]))
+def svc() -> None:
+    pass
+
+
+mvm.emit_json()

@@ -1,0 +1,9 @@
+import mvm
+
+
+@mvm.app(image=mvm.python_image(), network=mvm.network(mode="bridge", ports=[{"mapping_id": "web", "host": 8080}]))
+def svc() -> None:
+    pass
+
+
+mvm.emit_json()

@@ -1,0 +1,9 @@
+import mvm
+
+
+@mvm.app(image=mvm.python_image(), resources=mvm.resources(gpu=1, memory_mb="512"))
+def svc() -> None:
+    pass
+
+
+mvm.emit_json()

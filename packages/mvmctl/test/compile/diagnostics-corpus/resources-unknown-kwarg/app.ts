@@ -1,0 +1,5 @@
+import * as mvm from "mvm-sdk";
+
+export const svc = mvm.app({ image: mvm.python_image(), resources: mvm.resources({ gpu: 1 }) })((): void => {});
+
+mvm.emitJson();

@@ -1,0 +1,5 @@
+import * as mvm from "mvm-sdk";
+
+export const svc = mvm.app({ image: mvm.python_image(), env: { TOKEN: mvm.secret("", { hosts: ["api.example.com"] }) } })((): void => {});
+
+mvm.emitJson();
