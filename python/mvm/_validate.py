@@ -234,8 +234,10 @@ def _entrypoints(eps: list[dict[str, Any]], base: list[Segment], out: list[Diag]
 def _app(app: dict[str, Any], i: int, out: list[Diag]) -> None:
     base: list[Segment] = ["apps", i]
     src = app["source"]
+    if src["kind"] != "local_path":
+        out.append(_d("E_SOURCE_KIND_DEFERRED", [*base, "source", "kind"], f"source kind {_q(src['kind'])} is not supported yet"))
     for key in ("include", "exclude"):
-        for j, g in enumerate(src[key]):
+        for j, g in enumerate(src.get(key, [])):
             problem = _glob_problem(g)
             if problem:
                 out.append(_d("E_SOURCE_GLOB_INVALID", [*base, "source", key, j], f"pattern {_q(g)} {problem}"))
@@ -284,6 +286,11 @@ def validate(w: dict[str, Any]) -> list[Diag]:
     out: list[Diag] = list(shape)
     if not w["apps"]:
         out.append(_d("E_EMPTY_APPS", ["apps"], "apps[] is empty"))
+    if len(w["apps"]) > 1:
+        out.append(_d("E_MULTI_APP_DEFERRED", ["apps"], f"{len(w['apps'])} apps; one app per workload in v0"))
     for i, app in enumerate(w["apps"]):
         _app(app, i, out)
+    for i, v in enumerate(w.get("volumes", [])):
+        if v.get("persist"):
+            out.append(_d("E_PERSIST_DEFERRED", ["volumes", i, "persist"], f"volume {_q(v['name'])} asks to persist"))
     return out
