@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ._errors import MvmError
 from ._sandbox_cli import cli, cli_failure, cli_json, run_cli
 from ._sandbox_errors import SandboxLiveError
 
@@ -37,11 +38,29 @@ class StartedCommand:
     """Guest file that receives its stdout and stderr."""
 
 
+#: mvmctl's instance name rule (packages/mvmctl/src/runtime/paths.ts). ASCII only, and matched
+#: with fullmatch: Python's ``$`` would also accept a trailing newline.
+_INSTANCE_NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}", re.ASCII)
+
+
+def assert_instance_name(name: object) -> str:
+    """Refuses a name mvmctl would refuse, before it becomes an argv (a name is a path in the
+    store: ``..`` would be $MVM_HOME itself). Also guards the name ``up`` reports back."""
+    if not isinstance(name, str) or not _INSTANCE_NAME_RE.fullmatch(name) or not name.strip("."):
+        shown = json.dumps(name[:80]) if isinstance(name, str) else type(name).__name__
+        raise MvmError(
+            "E_INSTANCE_NAME_INVALID",
+            f"invalid instance name {shown}",
+            hint="use 1-63 characters: lowercase letters, digits, '.', '_' or '-', starting with a letter or digit",
+        )
+    return name
+
+
 def instance_name(workload_id: str | None) -> str:
     """A unique mvmctl instance name ([a-z0-9][a-z0-9._-]{0,62}) based on the workload id."""
-    base = re.sub(r"[^a-z0-9._-]+", "-", (workload_id or "sandbox").lower())
-    base = re.sub(r"^[^a-z0-9]+", "", base)[:48] or "sandbox"
-    return f"{base}-{secrets.token_hex(4)}"
+    base = re.sub(r"[^a-z0-9._-]+", "-", (workload_id or "sandbox").lower(), flags=re.ASCII)
+    base = re.sub(r"^[^a-z0-9]+", "", base, flags=re.ASCII)[:48] or "sandbox"
+    return assert_instance_name(f"{base}-{secrets.token_hex(4)}")
 
 
 def start_script(base: str) -> str:
@@ -63,6 +82,7 @@ def _env_flags(env: dict[str, str] | None) -> list[str]:
 
 def live_create(recording: dict[str, Any], name: str, source_dir: str | None) -> LiveSession:
     """Boots a sandbox from a recording; ``source_dir`` is what ``include`` globs are matched in."""
+    assert_instance_name(name)
     tmp = tempfile.mkdtemp(prefix="mvm-sandbox-")
     try:
         # With no include the source is an empty dir: bundling the caller's cwd by default ("**")
@@ -78,14 +98,19 @@ def live_create(recording: dict[str, Any], name: str, source_dir: str | None) ->
             # A failed up can leave a failed instance behind; down is the documented way to clear it.
             run_cli(["down", name])
             raise
-        return LiveSession(up["name"], up)
+        if up.get("name") != name:
+            # mvmctl booted the name it was given; anything else in its reply is never used as a name.
+            run_cli(["down", name])
+            assert_instance_name(up.get("name"))
+            raise MvmError("E_INSTANCE_NAME_INVALID", f"mvmctl up reported instance {json.dumps(up.get('name'))}, not the {json.dumps(name)} it was asked for")
+        return LiveSession(name, up)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 class LiveSession:
     def __init__(self, name: str, info: dict[str, Any]) -> None:
-        self.name, self.info = name, info
+        self.name, self.info = assert_instance_name(name), info
         self._stopped = False
 
     def exec(self, argv: list[str], env: dict[str, str] | None = None, cwd: str | None = None, timeout: float | None = None) -> ExecResult:

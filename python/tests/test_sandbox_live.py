@@ -85,6 +85,35 @@ class SandboxLiveTest(unittest.TestCase):
         c = self.calls()
         self.assertEqual(c[-1]["argv"][:2], ["down", c[-2]["argv"][3]])
 
+    def test_hostile_instance_names_never_reach_mvmctl(self) -> None:
+        from mvm._sandbox_live import LiveSession, assert_instance_name, instance_name, live_create
+
+        hostile = ["..", ".", "...", "../victim", "../../victim", "a/b", "%2e%2e", "victim\n", "a\x00b", "a" * 64, "\u0430bc", "\uff0e\uff0e", "-all", "", "Victim", 3, None]
+        for name in hostile:
+            with self.assertRaises(mvm.MvmError) as e:
+                assert_instance_name(name)
+            self.assertEqual(e.exception.code, "E_INSTANCE_NAME_INVALID", repr(name))
+            with self.assertRaises(mvm.MvmError):
+                LiveSession(name, {})  # type: ignore[arg-type]
+            with self.assertRaises(mvm.MvmError):
+                live_create({}, name, None)  # type: ignore[arg-type]
+        self.assertEqual(self.calls(), [])
+        for wid in ["..", "../..", "\u0430\u0430", "\n\n", "K\u212a", "." * 100, "x" * 500]:
+            self.assertRegex(instance_name(wid), r"\A[a-z0-9][a-z0-9._-]{0,62}\Z")
+
+    def test_up_reporting_another_name_is_refused_and_only_ours_is_downed(self) -> None:
+        for reported in ["..", "../../victim", "other-name"]:
+            os.environ["FAKE_UP_NAME"] = reported
+            try:
+                with self.assertRaises(mvm.MvmError) as e:
+                    mvm.Sandbox.create("minimal")
+            finally:
+                os.environ.pop("FAKE_UP_NAME", None)
+            self.assertEqual(e.exception.code, "E_INSTANCE_NAME_INVALID")
+            c = self.calls()
+            self.assertEqual(c[-1]["argv"], ["down", c[-2]["argv"][3]])
+            self.assertNotIn(reported, [a for call in c for a in call["argv"] if call["argv"][0] == "down"])
+
     def test_exec_flags_and_nonzero_exit_is_a_result(self) -> None:
         sb = mvm.Sandbox.create("minimal")
         r = sb.exec(["exit-with", "3"], cwd="/app", env={"A": "1"}, timeout=1.5)

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LiveError } from "./errors.js";
+import { LiveError, MvmError } from "./errors.js";
 import { cli, cliFailure, cliJson, runCli } from "./sandbox-cli.js";
 
 /** What a live sandbox runs as its entrypoint when create() is given no command: nothing, forever. */
@@ -53,6 +53,22 @@ export interface StartedCommand {
   logPath: string;
 }
 
+/** mvmctl's instance name rule (packages/mvmctl/src/runtime/paths.ts); dots-only names never. */
+const INSTANCE_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/**
+ * Refuses a name mvmctl would refuse, before it becomes an argv (a name is a path in the store:
+ * `..` would be $MVM_HOME itself). Also guards the name `up` reports back.
+ */
+export function assertInstanceName(name: unknown): asserts name is string {
+  if (typeof name !== "string" || !INSTANCE_NAME_RE.test(name) || /^\.+$/.test(name)) {
+    const shown = typeof name === "string" ? JSON.stringify(name.slice(0, 80)) : typeof name;
+    throw new MvmError("E_INSTANCE_NAME_INVALID", `invalid instance name ${shown}`, {
+      hint: "use 1-63 characters: lowercase letters, digits, '.', '_' or '-', starting with a letter or digit",
+    });
+  }
+}
+
 /** Instance names follow mvmctl's rule: [a-z0-9][a-z0-9._-]{0,62}. */
 export function instanceName(workloadId: string | undefined): string {
   const base =
@@ -61,7 +77,9 @@ export function instanceName(workloadId: string | undefined): string {
       .replace(/[^a-z0-9._-]+/g, "-")
       .replace(/^[^a-z0-9]+/, "")
       .slice(0, 48) || "sandbox";
-  return `${base}-${randomBytes(4).toString("hex")}`;
+  const name = `${base}-${randomBytes(4).toString("hex")}`;
+  assertInstanceName(name);
+  return name;
 }
 
 /** The guest shell script behind commands.start (argv arrives as "$@"); waits at most ~10 s. */
@@ -84,6 +102,7 @@ export async function liveCreate(
   recording: object,
   opts: { name: string; sourceDir?: string },
 ): Promise<LiveSession> {
+  assertInstanceName(opts.name);
   const tmp = await mkdtemp(join(tmpdir(), "mvm-sandbox-"));
   try {
     // With no include the source is an empty dir: bundling the caller's cwd by default ("**")
@@ -104,7 +123,16 @@ export async function liveCreate(
       await runCli(["down", opts.name]).catch(() => undefined);
       throw e;
     }
-    return new LiveSession(up.name, up);
+    if (up.name !== opts.name) {
+      // mvmctl booted the name it was given; anything else in its reply is never used as a name.
+      await runCli(["down", opts.name]).catch(() => undefined);
+      assertInstanceName(up.name);
+      throw new MvmError(
+        "E_INSTANCE_NAME_INVALID",
+        `mvmctl up reported instance ${JSON.stringify(up.name)}, not the ${JSON.stringify(opts.name)} it was asked for`,
+      );
+    }
+    return new LiveSession(opts.name, up);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
@@ -116,7 +144,9 @@ export class LiveSession {
   constructor(
     readonly name: string,
     readonly info: UpInfo,
-  ) {}
+  ) {
+    assertInstanceName(name);
+  }
 
   async exec(argv: readonly string[], o: ExecOptions = {}): Promise<ExecResult> {
     const args = ["exec", this.name, ...(o.cwd ? ["--cwd", o.cwd] : []), ...envFlags(o.env)];

@@ -5,9 +5,24 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
-import { LiveError, literal, NotFoundError, Sandbox, TimeoutError, UnsupportedError } from "../src/index.js";
+import {
+  LiveError,
+  literal,
+  MvmError,
+  NotFoundError,
+  Sandbox,
+  TimeoutError,
+  UnsupportedError,
+} from "../src/index.js";
 import { cliCommand, parseErrorChannel, redactArgv } from "../src/sandbox-cli.js";
-import { startScript } from "../src/sandbox-live.js";
+import {
+  assertInstanceName,
+  instanceName,
+  LiveSession,
+  liveCreate,
+  startScript,
+  type UpInfo,
+} from "../src/sandbox-live.js";
 
 const FAKE = resolve(import.meta.dirname, "fixtures/fake-mvmctl.mjs");
 let dir: string;
@@ -97,6 +112,38 @@ test("create: a failing up tries down to clear the failed instance, then throws"
   const c = calls();
   assert.equal(c.at(-1)!.argv[0], "down");
   assert.equal(c.at(-1)!.argv[1], c.at(-2)!.argv[3]);
+});
+
+test("instance names: hostile names never reach mvmctl, in the constructor, create or a generated name", async () => {
+  const hostile: unknown[] = ["..", ".", "...", "../victim", "../../victim", "a/b", "%2e%2e", "victim\n"];
+  hostile.push("a\0b", "a".repeat(64), "\u0430bc", "\uff0e\uff0e", "-all", "", "Victim", 3, undefined);
+  for (const name of hostile) {
+    const invalid = (e: unknown) => e instanceof MvmError && e.code === "E_INSTANCE_NAME_INVALID";
+    assert.throws(() => assertInstanceName(name), invalid, JSON.stringify(name));
+    assert.throws(() => new LiveSession(name as string, {} as UpInfo), invalid);
+    await assert.rejects(liveCreate({}, { name: name as string }), invalid);
+  }
+  assert.deepEqual(calls(), []);
+  for (const wid of ["..", "../..", "\u0430\u0430", "\n\n", "K\u212a", ".".repeat(100), "x".repeat(500)]) {
+    assert.match(instanceName(wid), /^[a-z0-9][a-z0-9._-]{0,62}$/);
+  }
+});
+
+test("instance names: up reporting another name is refused, and only the requested name is downed", async () => {
+  for (const reported of ["..", "../../victim", "other-name"]) {
+    process.env.FAKE_UP_NAME = reported;
+    try {
+      await assert.rejects(
+        Sandbox.create("minimal"),
+        (e: unknown) => e instanceof MvmError && e.code === "E_INSTANCE_NAME_INVALID",
+      );
+    } finally {
+      delete process.env.FAKE_UP_NAME;
+    }
+    const c = calls();
+    assert.deepEqual(c.at(-1)!.argv, ["down", c.at(-2)!.argv[3]]);
+    assert.ok(!c.some((x) => x.argv[0] === "down" && x.argv.includes(reported)));
+  }
 });
 
 test("exec: argv, cwd, env and timeout map to flags; a non-zero exit is a result", async () => {

@@ -38,10 +38,12 @@ function fileSize(path: string): number {
 export async function down(o: DownOptions): Promise<DownResult> {
   const r = o.reporter;
   const graceMs = o.graceMs ?? 10_000;
+  // Before anything is read or removed: a hostile name never reaches rm (instanceDir checks again).
+  const dir = instancePaths(o.home, o.name).dir;
   const state = await readState(o.home, o.name);
   if (!state) {
     // An `up` that died between creating the dir and writing state.json leaves a dir only.
-    if (existsSync(instancePaths(o.home, o.name).dir)) {
+    if (existsSync(dir)) {
       await removeInstanceDir(o.home, o.name);
       return { name: o.name, how: "not-running" };
     }

@@ -2,61 +2,27 @@
 // state.json is the only record of a running VM, so it is written whole (temp file + rename) and
 // the status a reader sees is corrected by liveness: a "running" VM whose process is gone is
 // reported as "failed" until `down` cleans it up.
-import { existsSync } from "node:fs";
-import { readdir, readFile, rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { MvmError } from "@mvm/ir/errors";
-import { writeFileAtomic } from "../lib/atomic-write.js";
-import { instancePaths, instancesDir } from "./paths.js";
+import {
+  type InstanceState,
+  type InstanceStateFields,
+  type InstanceStatus,
+  readInstanceState,
+  writeInstanceState,
+} from "../contracts/instance-state.js";
+import { instancePaths, instancesDir, isValidInstanceName } from "./paths.js";
 import { processAlive } from "./proc.js";
-import type { Accel } from "./vmm/qemu-args.js";
 
-export type InstanceStatus = "starting" | "running" | "stopping" | "failed";
+// The file's shape and version: contracts/instance-state.ts. This module adds liveness.
+export type { InstanceNetwork, InstanceState, InstanceStatus } from "../contracts/instance-state.js";
 
-export interface InstanceState {
-  name: string;
-  workload_id: string;
-  app: string;
-  digest: string;
-  image_dir: string;
-  pid: number;
-  accel: Accel;
-  vmm: "qemu";
-  cpus: number;
-  memory_mb: number;
-  status: InstanceStatus;
-  started_at: string;
-  boot_ms: number | null;
-  agent_socket: string;
-  qmp_socket: string;
-  console_log: string;
-  /** Why the instance failed, when it did (boot error, hook failure, VM exit). */
-  error?: string;
-  /** Absent for images built before networking existed: read as mode "none". */
-  network?: InstanceNetwork;
-}
+// The name rule and the path containment check live with the paths (instanceDir in paths.ts).
+export { isValidInstanceName, validateInstanceName } from "./paths.js";
 
-export interface InstanceNetwork {
-  mode: "none" | "bridge";
-  /** The declared egress allowlist the proxy enforces (bridge). */
-  egress: { host: string; port: number }[];
-  /** Bridge: the egress proxy process, its config (in its argv: the liveness marker) and its log. */
-  proxy_pid?: number;
-  proxy_config?: string;
-  egress_log?: string;
-}
-
-const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-
-export function validateInstanceName(name: string): void {
-  if (!NAME_RE.test(name)) {
-    throw new MvmError("E_INSTANCE_NAME_INVALID", `invalid instance name "${name}"`, {
-      hint: "use 1-63 characters: lowercase letters, digits, '.', '_' or '-', starting with a letter or digit",
-    });
-  }
-}
-
-export async function writeState(home: string, state: InstanceState): Promise<void> {
-  await writeFileAtomic(instancePaths(home, state.name).state, `${JSON.stringify(state, null, 2)}\n`);
+/** Writes state.json (stamped with its state_version by the contract). */
+export async function writeState(home: string, state: InstanceStateFields): Promise<void> {
+  await writeInstanceState(instancePaths(home, state.name).dir, state);
 }
 
 /** The status to show: the recorded one, corrected by whether the VM process still exists. */
@@ -66,17 +32,9 @@ export function effectiveStatus(state: InstanceState): InstanceStatus {
 }
 
 export async function readState(home: string, name: string): Promise<InstanceState | undefined> {
-  const p = instancePaths(home, name).state;
-  if (!existsSync(p)) return undefined;
-  try {
-    const state = JSON.parse(await readFile(p, "utf8")) as InstanceState;
-    return { ...state, status: effectiveStatus(state) };
-  } catch (e) {
-    throw new MvmError("E_INSTANCE_STATE_CORRUPT", `instance "${name}" has an unreadable state.json`, {
-      hint: `remove it with \`mvmctl down ${name}\``,
-      cause: e,
-    });
-  }
+  // Unreadable, unversioned or off-schema: E_INSTANCE_STATE_CORRUPT, hinting at `down`.
+  const state = await readInstanceState(instancePaths(home, name).dir);
+  return state && { ...state, status: effectiveStatus(state) };
 }
 
 export async function requireState(home: string, name: string): Promise<InstanceState> {
@@ -89,14 +47,21 @@ export async function requireState(home: string, name: string): Promise<Instance
   return s;
 }
 
+/**
+ * Every instance in the store. Only real directories with valid names count: a symlink or any
+ * other entry planted in instances/ is skipped, never followed. The name is the directory's, not
+ * whatever state.json claims (`down --all` removes what this returns).
+ */
 export async function listInstances(home: string): Promise<InstanceState[]> {
-  const names = await readdir(instancesDir(home)).catch(() => [] as string[]);
+  const entries = await readdir(instancesDir(home), { withFileTypes: true }).catch(() => []);
   const out: InstanceState[] = [];
-  for (const n of names.sort()) {
-    if (n.startsWith(".")) continue;
+  for (const n of entries
+    .filter((e) => e.isDirectory() && isValidInstanceName(e.name))
+    .map((e) => e.name)
+    .sort()) {
     try {
       const s = await readState(home, n);
-      if (s) out.push(s);
+      if (s) out.push({ ...s, name: n });
     } catch {
       // A corrupt state file shows up when the instance is named; ps keeps going.
     }

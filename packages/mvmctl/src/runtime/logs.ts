@@ -5,6 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { MvmError } from "@mvm/ir/errors";
 import { readFrom, tailLines } from "./console-tail.js";
 import { requireState } from "./instances.js";
+import { instancePaths } from "./paths.js";
 import { sleep } from "./proc.js";
 
 export interface LogsOptions {
@@ -25,13 +26,15 @@ export async function logs(o: LogsOptions): Promise<void> {
       hint: 'only network mode "bridge" has an egress proxy',
     });
   }
-  const path = o.egress && state.network?.egress_log ? state.network.egress_log : state.console_log;
+  // The store's own paths, not the ones state.json names: what logs reads stays in the instance dir.
+  const paths = instancePaths(o.home, o.name);
+  const path = o.egress ? paths.egressLog : paths.consoleLog;
   let offset = existsSync(path) ? statSync(path).size : 0;
   for (const l of await tailLines(path, o.lines)) o.write(l);
   if (!o.follow) return;
   let partial = "";
   // Followed until the instance goes away (its console log goes with it).
-  while (!o.signal?.aborted && existsSync(state.console_log)) {
+  while (!o.signal?.aborted && existsSync(paths.consoleLog)) {
     await sleep(200);
     const more = await readFrom(path, offset);
     if (!more) continue;

@@ -65,6 +65,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
       hint: "use --vmm qemu (the default)",
     });
   }
+  if (o.name !== undefined) validateInstanceName(o.name); // before anything is resolved or made
   const r = o.reporter;
   const t0 = performance.now();
   r.stageStart("up");

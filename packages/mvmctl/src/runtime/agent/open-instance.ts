@@ -19,6 +19,7 @@ export async function openInstance(
   name: string,
   connectTimeoutMs = 10_000,
 ): Promise<OpenInstance> {
+  const paths = instancePaths(home, name); // validates the name and its directory first
   const state = await requireState(home, name);
   if (state.status !== "running") {
     throw new MvmError(
@@ -46,6 +47,6 @@ export async function openInstance(
     agent.close();
     throw e;
   }
-  const secrets = await readInstanceSecrets(instancePaths(home, name).secrets);
+  const secrets = await readInstanceSecrets(paths.secrets);
   return { state, agent, secretEnv: secrets.env };
 }
