@@ -1,86 +1,20 @@
 // Opens the build input: a compiled directory as is, or a .tgz of one extracted into a temp dir.
-// Archive entries are checked before anything is written: absolute paths, `..` and links that
-// leave the tree are refused, so a hostile archive cannot write outside the temp dir.
-import { createReadStream, existsSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+// Extraction (archive-extract.ts) refuses any entry that would write or point outside the temp dir.
+import { existsSync, statSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, normalize, posix, resolve } from "node:path";
-import { createGunzip } from "node:zlib";
+import { join, resolve } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
-import tar from "tar-stream";
+import { extractTgz } from "./archive-extract.js";
 import type { LaunchJson } from "./types.js";
+
+export { extractTgz, safeEntryPath } from "./archive-extract.js";
 
 export interface OpenedInput {
   dir: string;
   launch: LaunchJson;
   /** Removes the temp dir of an extracted archive; a no-op for a directory. */
   cleanup: () => Promise<void>;
-}
-
-/** A relative, normalized path inside the archive root, or an error. */
-export function safeEntryPath(name: string): string {
-  const unsafe = () =>
-    new MvmError("E_BUILD_ARCHIVE_UNSAFE", `archive entry "${name}" points outside the archive root`);
-  if (name.startsWith("/") || /^[A-Za-z]:/.test(name)) throw unsafe();
-  const norm = posix.normalize(name.replace(/\/+$/, ""));
-  if (norm === ".." || norm.startsWith("../") || norm.split("/").includes("..")) throw unsafe();
-  return norm === "." ? "" : norm;
-}
-
-export async function extractTgz(archive: string, dest: string): Promise<void> {
-  const extract = tar.extract();
-  const done = new Promise<void>((res, rej) => {
-    extract.on("finish", res);
-    extract.on("error", rej);
-  });
-  const input = createReadStream(archive);
-  const gunzip = createGunzip();
-  const fail = (e: Error) => extract.destroy(e);
-  input.on("error", fail);
-  gunzip.on("error", (e) =>
-    extract.destroy(new MvmError("E_BUILD_INPUT", `${archive} is not a gzip archive: ${e.message}`)),
-  );
-  extract.on("entry", (header, stream, next) => {
-    (async () => {
-      const rel = safeEntryPath(header.name);
-      const target = join(dest, rel);
-      const mode = (header.mode ?? 0o644) & 0o777;
-      if (header.type === "directory") {
-        await mkdir(target, { recursive: true });
-        stream.resume();
-      } else if (header.type === "file") {
-        const chunks: Buffer[] = [];
-        for await (const c of stream) chunks.push(c as Buffer);
-        await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, Buffer.concat(chunks), { mode });
-      } else if (header.type === "symlink" && header.linkname) {
-        // A link must resolve inside the tree, like compile's own rule for sources.
-        const to = normalize(join(dirname(rel), header.linkname));
-        if (header.linkname.startsWith("/") || to === ".." || to.startsWith("../")) {
-          throw new MvmError(
-            "E_BUILD_ARCHIVE_UNSAFE",
-            `archive link "${header.name}" -> "${header.linkname}" leaves the archive`,
-          );
-        }
-        await mkdir(dirname(target), { recursive: true });
-        await symlink(header.linkname, target);
-        stream.resume();
-      } else {
-        throw new MvmError(
-          "E_BUILD_ARCHIVE_UNSAFE",
-          `archive entry "${header.name}" has unsupported type ${header.type}`,
-        );
-      }
-    })().then(
-      () => next(),
-      (e: Error) => {
-        stream.resume();
-        extract.destroy(e);
-      },
-    );
-  });
-  input.pipe(gunzip).pipe(extract);
-  await done;
 }
 
 async function readLaunch(dir: string, shown: string): Promise<LaunchJson> {
