@@ -1,5 +1,6 @@
 export * from "./canonical.js";
 export * from "./catalog/index.js";
+export * from "./egress-policy.js";
 export * from "./errors.js";
 export * from "./path.js";
 export * from "./recording.js";

@@ -2,6 +2,7 @@
 // value that already has the right shape and report every problem, not only the first.
 
 import { RESOURCE_LIMITS } from "./declare/tables.js";
+import { egressHostDiagnostics } from "./egress-policy.js";
 import { type Diagnostic, diagnostic } from "./errors.js";
 import { formatPath, type PathSegment } from "./path.js";
 import type { App, Entrypoint, Network, Workload } from "./schema.js";
@@ -385,6 +386,8 @@ function checkApp(app: App, i: number, out: Diagnostic[]): void {
     }
   });
   if (app.network) checkNetwork(app.network, [...base, "network"], app, out);
+  // Egress destinations: public only (egress-policy.ts, issue 11).
+  out.push(...egressHostDiagnostics(app, base, isWildcardHost));
 }
 
 /** Every cross-field rule of spec §3 on a shape-valid workload. */

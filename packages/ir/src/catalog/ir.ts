@@ -63,6 +63,12 @@ export const irCodes = {
     hint: 'name the concrete host and port, e.g. host_port("api.example.com", 443)',
     exit: 1,
   },
+  E_EGRESS_FORBIDDEN_HOST: {
+    summary:
+      "an egress grant (or a secret's allowed host) names a host-local, private, link-local, metadata or otherwise non-public destination",
+    hint: "grant only public destinations (e.g. api.example.com); egress never reaches the host's own or private addresses",
+    exit: 1,
+  },
   E_NETWORK_INVALID_PORT: {
     summary: "a port is outside 1-65535",
     hint: "use a port between 1 and 65535",
