@@ -1,11 +1,12 @@
 // mvm Node runner: calls one exported function with [args, kwargs] read as JSON from stdin.
 //
-// argv: node runner.mjs <working_dir> <module> <function> <params-json>  (docs/architecture.md)
+// argv: node runner.mjs [--serve] <working_dir> <module> <function> <params-json>  (docs/architecture.md)
+// --serve: a warm runner serving many calls over fds 3/4 (see serve() below).
 // The build stage transpiles TypeScript to .mjs next to the .ts, so the module is loaded from
 // <module>.mjs, then .js, then .cjs. Result: JSON on the real stdout, exit 0. Any failure: exit 1
 // and one stderr line `MVM_ENVELOPE: {"kind", "message", "error_id"}`. Node 18, no dependencies.
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -98,33 +99,31 @@ function writeResult(text) {
   return new Promise((resolve, reject) => realStdoutWrite(text, (err) => (err ? reject(err) : resolve())));
 }
 
-async function main(argv) {
-  if (argv.length !== 4) {
-    envelope("internal", "usage: runner.mjs <working_dir> <module> <function> <params-json>");
-    return 2;
-  }
-  const [workingDir, module, fnName, paramsJson] = argv;
+function parseCall(raw) {
+  let call;
   try {
-    let params;
-    let call;
-    try {
-      params = paramsJson ? JSON.parse(paramsJson) : null;
-      const raw = readFileSync(0, "utf8");
-      call = raw.length ? JSON.parse(raw) : [[], {}];
-    } catch (e) {
-      throw new RunnerError("argument_error", `stdin is not valid JSON: ${e.message}`);
-    }
-    if (
-      !Array.isArray(call) ||
-      call.length !== 2 ||
-      !Array.isArray(call[0]) ||
-      call[1] === null ||
-      typeof call[1] !== "object" ||
-      Array.isArray(call[1])
-    ) {
-      throw new RunnerError("argument_error", "stdin must be a JSON array [args, kwargs]");
-    }
-    const fn = await load(workingDir, module, fnName);
+    call = raw.length ? JSON.parse(raw) : [[], {}];
+  } catch (e) {
+    throw new RunnerError("argument_error", `stdin is not valid JSON: ${e.message}`);
+  }
+  if (
+    !Array.isArray(call) ||
+    call.length !== 2 ||
+    !Array.isArray(call[0]) ||
+    call[1] === null ||
+    typeof call[1] !== "object" ||
+    Array.isArray(call[1])
+  ) {
+    throw new RunnerError("argument_error", "stdin must be a JSON array [args, kwargs]");
+  }
+  return call;
+}
+
+// One call: resolves to [exitCode, resultText]. User failures become an envelope on stderr.
+async function runCall(getFn, params, raw) {
+  try {
+    const call = parseCall(raw);
+    const fn = await getFn();
     const args = bind(params?.length ? params : null, call[0], call[1]);
     const result = await fn(...args);
     let text;
@@ -134,8 +133,7 @@ async function main(argv) {
     } catch (e) {
       throw new RunnerError("result_not_serializable", `the result is not JSON-serializable: ${e.message}`);
     }
-    await writeResult(text);
-    return 0;
+    return [0, text];
   } catch (e) {
     if (e instanceof RunnerError) {
       envelope(e.kind, e.message);
@@ -145,11 +143,106 @@ async function main(argv) {
     } else {
       envelope("Error", String(e));
     }
-    return 1;
+    return [1, ""];
   }
 }
 
-// Exit explicitly: user code may leave timers or sockets open, and the call is over.
+function parseParams(paramsJson) {
+  try {
+    return paramsJson ? JSON.parse(paramsJson) : null;
+  } catch (e) {
+    throw new RunnerError("argument_error", `params are not valid JSON: ${e.message}`);
+  }
+}
+
+async function main(argv) {
+  if (argv.length === 5 && argv[0] === "--serve") return serve(...argv.slice(1));
+  if (argv.length !== 4) {
+    envelope("internal", "usage: runner.mjs [--serve] <working_dir> <module> <function> <params-json>");
+    return 2;
+  }
+  const [workingDir, module, fnName, paramsJson] = argv;
+  let params;
+  try {
+    params = parseParams(paramsJson);
+  } catch (e) {
+    envelope(e.kind, e.message);
+    return 1;
+  }
+  const [code, text] = await runCall(() => load(workingDir, module, fnName), params, readFileSync(0, "utf8"));
+  if (code === 0) await writeResult(text);
+  return code;
+}
+
+function writeAll(fd, buf) {
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
+}
+
+function restoreEnv(saved) {
+  for (const k of Object.keys(process.env)) if (!Object.hasOwn(saved, k)) delete process.env[k];
+  for (const [k, v] of Object.entries(saved)) if (process.env[k] !== v) process.env[k] = v;
+}
+
+// Warm mode (docs/protocol.md "Warm runners"): import once, then serve calls one at a time.
+// fd 3: requests, fd 4: replies; each a u32 big-endian length, then a JSON header line and the
+// payload. The module is imported at the first call, inside that call's env and cwd; its state
+// persists between calls. Timers and sockets the user leaves open keep running between calls.
+async function serve(workingDir, module, fnName, paramsJson) {
+  let params = null;
+  try {
+    params = parseParams(paramsJson);
+  } catch {
+    // bind() then checks nothing; the one-shot runner reports this per call
+  }
+  let fn;
+  let failed = false;
+  const getFn = async () => {
+    if (!fn) {
+      try {
+        fn = await load(workingDir, module, fnName);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+    return fn;
+  };
+  const requests = createReadStream(null, { fd: 3, highWaterMark: 1 << 16 });
+  let pending = Buffer.alloc(0);
+  for await (const chunk of requests) {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32BE(0)) {
+      const body = pending.subarray(4, 4 + pending.readUInt32BE(0));
+      pending = pending.subarray(4 + body.length);
+      const nl = body.indexOf(10);
+      const head = JSON.parse(body.subarray(0, nl < 0 ? body.length : nl).toString("utf8"));
+      const raw = nl < 0 ? "" : body.subarray(nl + 1).toString("utf8");
+      const saved = { ...process.env };
+      Object.assign(process.env, head.env ?? {});
+      process.chdir(head.cwd || "/");
+      const started = performance.now();
+      let code;
+      let text;
+      try {
+        [code, text] = await runCall(getFn, params, raw);
+      } finally {
+        // The call's env (secret tokens) and its cwd (removed after the call) go with it.
+        restoreEnv(saved);
+        process.chdir("/");
+      }
+      const ms = Math.round((performance.now() - started) * 1000) / 1000;
+      const out = Buffer.from(`${JSON.stringify({ exit_code: code, ms })}\n${text}`, "utf8");
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(out.length, 0);
+      writeAll(4, Buffer.concat([len, out]));
+      if (failed) return code; // the import failed: the next call starts a fresh runner and retries
+    }
+  }
+  return 0; // the agent closed the request pipe
+}
+
+// Exit explicitly: user code may leave timers or sockets open, and the call (or, warm, the
+// runner's service) is over.
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {

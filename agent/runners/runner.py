@@ -1,8 +1,9 @@
 """mvm Python runner: calls one function with [args, kwargs] read as JSON from stdin.
 
-argv: runner.py <working_dir> <module> <function> <params-json>   (docs/architecture.md)
-Result: JSON on the real stdout, exit 0. Any failure: exit 1 and one stderr line
-``MVM_ENVELOPE: {"kind", "message", "error_id"}``. Stdlib only (Debian bookworm python3.11).
+argv: runner.py [--serve] <working_dir> <module> <function> <params-json>   (docs/architecture.md)
+One-shot: result JSON on the real stdout, exit 0. --serve: a warm runner serving many calls over
+fds 3/4 (see serve()). Any failure: exit code 1 (one-shot: the process's; warm: the reply's) and
+one stderr line ``MVM_ENVELOPE: {"kind", "message", "error_id"}``. Stdlib only (Debian bookworm python3.11).
 """
 
 import asyncio
@@ -11,7 +12,9 @@ import inspect
 import json
 import os
 import secrets
+import struct
 import sys
+import time
 
 
 class RunnerError(Exception):
@@ -79,34 +82,31 @@ def load(working_dir, module, function):
     return fn
 
 
-def main(argv):
-    if len(argv) != 5:
-        envelope("internal", "usage: runner.py <working_dir> <module> <function> <params-json>")
-        return 2
-    working_dir, module, function, params_json = argv[1:]
-    # Keep the real stdout for the result; everything the user prints goes to stderr,
-    # including writes from C extensions and subprocesses (fd 1 itself is redirected).
-    result_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
+def parse_call(raw):
+    """The call's [args, kwargs] from its stdin bytes."""
     try:
-        try:
-            params = json.loads(params_json) if params_json else None
-            call = json.loads(sys.stdin.buffer.read() or b"[[], {}]")
-        except ValueError as e:
-            raise RunnerError("argument_error", f"stdin is not valid JSON: {e}") from None
-        if (
-            not isinstance(call, list)
-            or len(call) != 2
-            or not isinstance(call[0], list)
-            or not isinstance(call[1], dict)
-        ):
-            raise RunnerError("argument_error", "stdin must be a JSON array [args, kwargs]")
-        fn = load(working_dir, module, function)
+        call = json.loads(raw or b"[[], {}]")
+    except ValueError as e:
+        raise RunnerError("argument_error", f"stdin is not valid JSON: {e}") from None
+    if (
+        not isinstance(call, list)
+        or len(call) != 2
+        or not isinstance(call[0], list)
+        or not isinstance(call[1], dict)
+    ):
+        raise RunnerError("argument_error", "stdin must be a JSON array [args, kwargs]")
+    return call
+
+
+def run_call(get_fn, params, raw, run_awaitable):
+    """One call: returns (exit_code, result_text). User failures become an envelope on stderr."""
+    try:
+        call = parse_call(raw)
+        fn = get_fn()
         args, kwargs = bind(params or None, call[0], call[1])
         result = fn(*args, **kwargs)
         if inspect.isawaitable(result):
-            result = asyncio.run(_await(result))
+            result = run_awaitable(result)
         try:
             text = json.dumps(result, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as e:
@@ -115,19 +115,131 @@ def main(argv):
             ) from None
     except RunnerError as e:
         envelope(e.kind, str(e))
-        return 1
+        return 1, ""
     except BaseException as e:  # noqa: BLE001 - every user failure becomes an envelope
         if isinstance(e, SystemExit) and e.code in (0, None):
             envelope("SystemExit", "the function called sys.exit()")
-            return 1
+            return 1, ""
         import traceback
 
         traceback.print_exc()
         envelope(type(e).__name__, str(e))
+        return 1, ""
+    return 0, text
+
+
+def redirect_user_stdout():
+    """Keeps the real stdout for the result; everything the user prints goes to stderr,
+    including writes from C extensions and subprocesses (fd 1 itself is redirected)."""
+    result_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return result_out
+
+
+def main(argv):
+    if len(argv) == 6 and argv[1] == "--serve":
+        return serve(*argv[2:])
+    if len(argv) != 5:
+        envelope("internal", "usage: runner.py [--serve] <working_dir> <module> <function> <params-json>")
+        return 2
+    working_dir, module, function, params_json = argv[1:]
+    result_out = redirect_user_stdout()
+    try:
+        params = json.loads(params_json) if params_json else None
+    except ValueError as e:
+        envelope("argument_error", f"params are not valid JSON: {e}")
         return 1
-    result_out.write(text)
-    result_out.flush()
-    return 0
+    code, text = run_call(
+        lambda: load(working_dir, module, function),
+        params,
+        sys.stdin.buffer.read(),
+        lambda aw: asyncio.run(_await(aw)),
+    )
+    if code == 0:
+        result_out.write(text)
+        result_out.flush()
+    return code
+
+
+def read_exact(f, n):
+    """n bytes from a blocking binary file, or None at end of stream."""
+    parts, have = [], 0
+    while have < n:
+        chunk = f.read(n - have)
+        if not chunk:
+            return None
+        parts.append(chunk)
+        have += len(chunk)
+    return b"".join(parts)
+
+
+def restore_environ(saved):
+    for k in list(os.environ):
+        if k not in saved:
+            del os.environ[k]
+    for k, v in saved.items():
+        if os.environ.get(k) != v:
+            os.environ[k] = v
+
+
+def serve(working_dir, module, function, params_json):
+    """Warm mode (docs/protocol.md "Warm runners"): import once, then serve calls one at a time.
+
+    fd 3: requests, fd 4: replies; each a u32 big-endian length, then a JSON header line and the
+    payload. The module is imported at the first call (inside that call's env and cwd, so
+    import-time code sees the call's secrets, as with a fresh runner); its globals persist.
+    """
+    requests = os.fdopen(3, "rb", buffering=0)
+    replies = os.fdopen(4, "wb", buffering=0)
+    redirect_user_stdout().close()  # the agent reads fd 1 and 2 as the user's output
+    os.environ["MVM_IN_GUEST"] = "1"
+    try:
+        params = json.loads(params_json) if params_json else None
+    except ValueError:
+        params = None
+    loaded, failed = [], []
+    # One event loop for the runner's life: objects a module creates at import stay usable.
+    loop = asyncio.new_event_loop()
+
+    def get_fn():
+        if not loaded:
+            try:
+                loaded.append(load(working_dir, module, function))
+            except BaseException:
+                failed.append(True)
+                raise
+        return loaded[0]
+
+    while True:
+        size = read_exact(requests, 4)
+        if size is None:
+            return 0  # the agent closed the request pipe
+        body = read_exact(requests, struct.unpack(">I", size)[0])
+        if body is None:
+            return 0
+        head, _, raw = body.partition(b"\n")
+        req = json.loads(head)
+        saved = dict(os.environ)
+        os.environ.update(req.get("env") or {})
+        os.chdir(req.get("cwd") or "/")
+        started = time.perf_counter()
+        try:
+            code, text = run_call(get_fn, params, raw, lambda aw: loop.run_until_complete(_await(aw)))
+        finally:
+            # The call's env (secret tokens) and its cwd (removed after the call) go with it.
+            restore_environ(saved)
+            os.chdir("/")
+        ms = (time.perf_counter() - started) * 1000
+        for f in (sys.stdout, sys.stderr):
+            try:
+                f.flush()
+            except (OSError, ValueError):
+                pass
+        out = json.dumps({"exit_code": code, "ms": round(ms, 3)}).encode() + b"\n" + text.encode()
+        replies.write(struct.pack(">I", len(out)) + out)
+        if failed:
+            return code  # the import failed: the next call starts a fresh runner and retries
 
 
 async def _await(aw):

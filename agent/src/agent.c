@@ -102,8 +102,8 @@ int agent_run(const agent_config *cfg) {
     ready_init();
     LOG("serving protocol %d on %s", MVM_PROTOCOL, A.tr.desc);
     for (;;) {
-        struct pollfd pf[3 + MAX_JOBS * 3];
-        void *who[3 + MAX_JOBS * 3];
+        struct pollfd pf[3 + MAX_JOBS * 3 + MAX_RUNNERS * 4];
+        void *who[3 + MAX_JOBS * 3 + MAX_RUNNERS * 4];
         int np = 0;
         pf[np] = (struct pollfd){A.sig_pipe[0], POLLIN, 0};
         who[np++] = NULL;
@@ -126,8 +126,9 @@ int agent_run(const agent_config *cfg) {
                 who[np++] = &j->err_fd;
             }
         }
+        np += warm_pollfds(&pf[np], &who[np], pump);
         int64_t now = mono_ms();
-        int64_t timeout = 1000;
+        int64_t timeout = warm_timeout(now, 1000);
         for (int i = 0; i < MAX_JOBS; i++) {
             job_t *j = &A.jobs[i];
             if (!j->used) continue;
@@ -157,6 +158,7 @@ int agent_run(const agent_config *cfg) {
                 if (ev & TR_WRITABLE) outq_flush();
                 continue;
             }
+            if (warm_io(who[k])) continue;
             for (int i = 0; i < MAX_JOBS; i++) {
                 job_t *j = &A.jobs[i];
                 if (!j->used) continue;

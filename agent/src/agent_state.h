@@ -12,6 +12,7 @@
 #include "util.h"
 
 #include <limits.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -26,8 +27,12 @@
 #define DEFAULT_INVOKE_TIMEOUT_MS 300000
 #define MAX_TOKENS 16384
 #define TAIL 4096
+#define MAX_RUNNERS 8              /* warm runners kept at once (one per entrypoint called) */
+#define REPLY_HEAD_MAX 1024        /* a warm runner's reply header line */
 
 typedef enum { JOB_INVOKE = 1, JOB_EXEC, JOB_HOOK, JOB_READY } job_kind;
+
+struct runner;
 
 typedef struct {
     int used;
@@ -44,10 +49,35 @@ typedef struct {
     int64_t deadline, kill_at, drain_until;
     int64_t timeout_ms;
     int timed_out, exited, status;
+    struct runner *runner; /* a warm invoke: the runner serving it, until it replies or dies */
+    int warm;              /* served by a warm runner (fds above stay -1; the runner owns its pipes) */
+    int no_reply;          /* warm: the runner died before it replied */
     char tmpdir[PATH_MAX];
     char tail[TAIL];
     size_t tail_len;
 } job_t;
+
+/* A warm runner (warm.c): a long-lived `runner.py --serve` / `runner.mjs --serve` for one
+ * function entrypoint. Requests go to its fd 3, replies come from its fd 4 (both framed: a u32
+ * big-endian length, a JSON header line, then the payload), and its fd 1/2 are the user's output,
+ * streamed to the current call as stderr events. */
+typedef struct runner {
+    int used;
+    const entrypoint_t *ep;
+    pid_t pid;
+    int ctl_fd, rep_fd, out_fd, err_fd;
+    job_t *job;         /* the call in flight, or NULL while idle */
+    buf_t req;          /* the framed request being written to ctl_fd */
+    size_t req_off;
+    int req_ready;      /* req holds the whole request (stdin is complete) */
+    char head[REPLY_HEAD_MAX]; /* the reply's header line, while it arrives */
+    uint8_t len_be[4];
+    size_t len_have, head_len, body_got;
+    uint32_t rep_len;
+    int head_done;
+    int exited, status;
+    int64_t drain_until, last_used;
+} runner_t;
 
 typedef struct {
     const agent_config *cfg;
@@ -57,6 +87,7 @@ typedef struct {
     buf_t outq;
     size_t out_off;
     job_t jobs[MAX_JOBS];
+    runner_t runners[MAX_RUNNERS];
     int sig_pipe[2];
     int ready, ready_failed;
     char ready_error[TAIL + 256];
@@ -92,6 +123,9 @@ job_t *job_alloc(void);
 int job_start(job_t *j, char *const *argv, char *const *envp, const char *cwd, int64_t timeout_ms);
 /* Signals the job's process group while its leader has not been reaped. */
 void job_kill_group(job_t *j, int sig);
+/* Counts n bytes of a call's output against its cap (killing the call once over) and sends what
+ * fits as an event. */
+void job_output(job_t *j, uint64_t *count, const char *stream, const char *p, size_t n);
 /* Writes queued stdin to the child; closes its stdin once all of it is written after eof. */
 void job_pump_input(job_t *j);
 /* Reads one chunk from a child's stdout/stderr pipe and sends it as an event. */
@@ -110,6 +144,25 @@ void jobs_check(int64_t now);
 void agent_path_join(char *out, const char *dir, const char *name);
 /* The image's base environment (runtime.json env) as a fresh vector, or NULL. */
 char **agent_base_env(void);
+
+/* ---- warm runners (warm.c) ---- */
+
+/* Serves invoke job j on ep's warm runner, starting one if there is none. req_env is the call's
+ * own env (sent with the request; the runner's process env is runtime + entrypoint env only).
+ * Returns 0, or -1 with errno when no runner could start (the job is then freed). */
+int warm_invoke(job_t *j, const entrypoint_t *ep, char **req_env, int64_t timeout_ms);
+/* j's stdin is complete: frame the request and queue it for the runner. */
+void warm_stdin_done(job_t *j);
+/* Adds the runners' fds to the poll set; returns how many. pump: output may be read. */
+int warm_pollfds(struct pollfd *pf, void **who, int pump);
+/* One runner fd from the poll set is ready. Returns 0 when who is not a runner's. */
+int warm_io(void *who);
+/* A child was reaped: returns 1 when it was a warm runner (its call is settled in warm_check). */
+int warm_reaped(pid_t pid, int status);
+/* Hands finished replies and dead runners' calls to the job table; frees dead runners. */
+void warm_check(int64_t now);
+/* Milliseconds until warm_check has a deadline to act on, or timeout if none is sooner. */
+int64_t warm_timeout(int64_t now, int64_t timeout);
 
 /* ---- readiness (ready.c) ---- */
 

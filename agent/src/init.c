@@ -240,7 +240,7 @@ static int run_hook_blocking(const char *phase) {
     if (access(hook, F_OK) != 0) return 0;
     LOG("running %s", phase);
     char *argv[] = {"/bin/sh", hook, NULL};
-    spawn_opts o = {argv, environ, "/", 0, 0};
+    spawn_opts o = {argv, environ, "/", 0, 0, 0};
     spawn_result r;
     if (spawn(&o, &r) != 0) {
         LOG("%s: cannot run %s: %s", phase, hook, strerror(errno));
@@ -277,7 +277,7 @@ static pid_t start_service(const entrypoint_t *ep, const runtime_t *rt) {
     static char *empty[] = {NULL};
     char **const lists[] = {rt->env ? rt->env : empty, ep->env, NULL};
     char **env = envv_build(lists);
-    spawn_opts o = {ep->command, env, ep->working_dir, 0, 0};
+    spawn_opts o = {ep->command, env, ep->working_dir, 0, 0, 0};
     spawn_result r;
     int rc = env ? spawn(&o, &r) : -1;
     envv_free(env);

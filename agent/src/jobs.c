@@ -95,7 +95,11 @@ void job_pump_output(job_t *j, int *fd, uint64_t *count, const char *stream) {
         close_fd(fd);
         return;
     }
-    size_t n = (size_t)r;
+    if (j->exited) j->drain_until = mono_ms() + DRAIN_MS; /* still flowing: not a stuck grandchild */
+    job_output(j, count, stream, tmp, (size_t)r);
+}
+
+void job_output(job_t *j, uint64_t *count, const char *stream, const char *p, size_t n) {
     if (*count + n > IO_CAP) {
         n = (size_t)(IO_CAP - *count);
         if (!j->capped) {
@@ -104,11 +108,14 @@ void job_pump_output(job_t *j, int *fd, uint64_t *count, const char *stream) {
         }
     }
     *count += n;
-    if (j->exited) j->drain_until = mono_ms() + DRAIN_MS; /* still flowing: not a stuck grandchild */
-    if (n) emit_event(j, stream, tmp, n);
+    if (n) emit_event(j, stream, p, n);
 }
 
 void job_pump_input(job_t *j) {
+    if (j->warm) { /* a warm runner takes the whole stdin in one request frame */
+        if (j->in_eof && j->runner) warm_stdin_done(j);
+        return;
+    }
     while (j->in_off < j->in_len) {
         ssize_t w = write(j->in_fd, j->in_data + j->in_off, j->in_len - j->in_off);
         if (w < 0 && errno == EINTR) continue;
@@ -133,7 +140,8 @@ static void job_finish(job_t *j) {
     close_fd(&j->in_fd);
     close_fd(&j->out_fd);
     close_fd(&j->err_fd);
-    /* Nothing the call started may outlive it. */
+    /* Nothing the call started may outlive it. (A warm call that got its reply has pid 0: its
+     * runner lives on for the next call.) */
     if (j->pid > 0) kill(-j->pid, SIGKILL);
     if (j->tmpdir[0] && rm_rf(j->tmpdir) != 0) LOG("cannot remove %s: %s", j->tmpdir, strerror(errno));
     int st = j->status;
@@ -146,6 +154,9 @@ static void job_finish(job_t *j) {
                       IO_CAP >> 20);
         } else if (j->timed_out) {
             reply_err(&b, j->id, "timeout", "timed out after %lld ms", (long long)j->timeout_ms);
+        } else if (j->no_reply && !WIFSIGNALED(st)) {
+            reply_err(&b, j->id, "wrapper_crashed", "the runner exited with code %d before it replied",
+                      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
         } else if (WIFSIGNALED(st) && j->kind == JOB_INVOKE) {
             reply_err(&b, j->id, "wrapper_crashed", "the runner was killed by signal %d (%s)", WTERMSIG(st),
                       strsignal(WTERMSIG(st)));
@@ -165,7 +176,7 @@ static void job_finish(job_t *j) {
 
 /* Starts a child for a job. On failure returns -1 with errno (and the job is freed). */
 int job_start(job_t *j, char *const *argv, char *const *envp, const char *cwd, int64_t timeout_ms) {
-    spawn_opts o = {argv, envp, cwd, 1, 1};
+    spawn_opts o = {argv, envp, cwd, 1, 1, 0};
     spawn_result r;
     if (spawn(&o, &r) != 0) {
         int e = errno;
@@ -189,6 +200,7 @@ void jobs_reap(void) {
     int st;
     pid_t pid;
     while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+        if (warm_reaped(pid, st)) continue;
         for (int i = 0; i < MAX_JOBS; i++) {
             job_t *j = &A.jobs[i];
             if (j->used && j->pid == pid && !j->exited) {
@@ -201,6 +213,7 @@ void jobs_reap(void) {
 }
 
 void jobs_check(int64_t now) {
+    warm_check(now);
     for (int i = 0; i < MAX_JOBS; i++) {
         job_t *j = &A.jobs[i];
         if (!j->used) continue;

@@ -73,6 +73,14 @@ void op_invoke(const char *s, uint32_t id) {
         envv_free(req_env);
         return send_err(id, "internal", "cannot create the call's temp dir in %s: %s", A.cfg->tmp_dir, strerror(e));
     }
+    if (json_bool(toks, json_get(s, toks, 0, "fresh")) != 1) {
+        if (warm_invoke(j, ep, req_env, timeout) != 0)
+            send_err(id, "entrypoint_invalid", "cannot start the %s runner for \"%s\": %s", ep->language, name,
+                     strerror(errno));
+        envv_free(req_env);
+        return;
+    }
+    /* fresh: the classic one-shot runner, a new process for this call alone. */
     char runner[PATH_MAX];
     const char *interp = runner_interp(ep, runner);
     char *argv[] = {(char *)interp, runner, ep->working_dir, ep->module, ep->function, ep->params_json, NULL};

@@ -53,7 +53,7 @@ void run_before_stop(int64_t grace_ms) {
     LOG("running before_stop");
     char *argv[] = {"/bin/sh", hook, NULL};
     char **env = agent_base_env();
-    spawn_opts o = {argv, env, "/", 0, 0};
+    spawn_opts o = {argv, env, "/", 0, 0, 0};
     spawn_result r;
     if (!env || spawn(&o, &r) != 0) {
         LOG("before_stop: cannot run %s: %s", hook, strerror(errno));

@@ -57,9 +57,10 @@ int spawn(const spawn_opts *o, spawn_result *r) {
         errno = e;
         return -1;
     }
-    int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, st[2] = {-1, -1};
+    int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, st[2] = {-1, -1}, ctl[2] = {-1, -1},
+        rep[2] = {-1, -1};
     if ((o->pipe_stdin && pipe2(in, O_CLOEXEC)) || (o->pipe_output && (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))) ||
-        pipe2(st, O_CLOEXEC))
+        (o->pipe_ctl && (pipe2(ctl, O_CLOEXEC) || pipe2(rep, O_CLOEXEC))) || pipe2(st, O_CLOEXEC))
         goto fail;
     pid_t pid = fork();
     if (pid < 0) goto fail;
@@ -74,9 +75,17 @@ int spawn(const spawn_opts *o, spawn_result *r) {
         int nul = open("/dev/null", O_RDWR);
         if (dup2(o->pipe_stdin ? in[0] : nul, 0) < 0) goto child_fail;
         if (o->pipe_output && (dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)) goto child_fail;
+        if (o->pipe_ctl) {
+            /* Lift every end we still need above 10 first, so placing one on fd 3 or 4 cannot
+             * clobber another that happens to sit there; dup2 then clears close-on-exec. */
+            int c = fcntl(ctl[0], F_DUPFD_CLOEXEC, 10), p = fcntl(rep[1], F_DUPFD_CLOEXEC, 10);
+            int s1 = fcntl(st[1], F_DUPFD_CLOEXEC, 10);
+            if (s1 >= 0) st[1] = s1;
+            if (c < 0 || p < 0 || s1 < 0 || dup2(c, 3) < 0 || dup2(p, 4) < 0) goto child_fail;
+        }
         if (o->cwd && chdir(o->cwd) != 0) goto child_fail;
         /* Don't leak the agent's own fds (the host channel, other calls' pipes) into user code. */
-        for (int fd = 3; fd < 1024; fd++)
+        for (int fd = o->pipe_ctl ? 5 : 3; fd < 1024; fd++)
             if (fd != st[1]) close(fd);
         execve(exe, o->argv, o->envp);
     child_fail: {
@@ -97,12 +106,16 @@ int spawn(const spawn_opts *o, spawn_result *r) {
     if (in[0] >= 0) close(in[0]);
     if (out[1] >= 0) close(out[1]);
     if (err[1] >= 0) close(err[1]);
+    if (ctl[0] >= 0) close(ctl[0]);
+    if (rep[1] >= 0) close(rep[1]);
     if (n == (ssize_t)sizeof code) {
         /* exec failed: reap the child and report its errno */
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
         if (in[1] >= 0) close(in[1]);
         if (out[0] >= 0) close(out[0]);
         if (err[0] >= 0) close(err[0]);
+        if (ctl[1] >= 0) close(ctl[1]);
+        if (rep[0] >= 0) close(rep[0]);
         errno = code;
         return -1;
     }
@@ -110,13 +123,17 @@ int spawn(const spawn_opts *o, spawn_result *r) {
     r->in_fd = in[1];
     r->out_fd = out[0];
     r->err_fd = err[0];
+    r->ctl_fd = ctl[1];
+    r->rep_fd = rep[0];
+    if (ctl[1] >= 0) set_nonblock_cloexec(ctl[1]);
+    if (rep[0] >= 0) set_nonblock_cloexec(rep[0]);
     if (in[1] >= 0) set_nonblock_cloexec(in[1]);
     if (out[0] >= 0) set_nonblock_cloexec(out[0]);
     if (err[0] >= 0) set_nonblock_cloexec(err[0]);
     return 0;
 fail: {
     int saved = errno;
-    int fds[] = {in[0], in[1], out[0], out[1], err[0], err[1], st[0], st[1]};
+    int fds[] = {in[0], in[1], out[0], out[1], err[0], err[1], st[0], st[1], ctl[0], ctl[1], rep[0], rep[1]};
     for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
         if (fds[i] >= 0) close(fds[i]);
     errno = saved;

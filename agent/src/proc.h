@@ -12,11 +12,14 @@ typedef struct {
     const char *cwd;     /* NULL: inherit */
     int pipe_stdin;      /* else /dev/null */
     int pipe_output;     /* else inherit stdout/stderr (the console) */
+    int pipe_ctl;        /* also a request pipe on the child's fd 3 and a reply pipe on its fd 4
+                          * (warm runners: the result must not share a pipe with user output) */
 } spawn_opts;
 
 typedef struct {
     pid_t pid;
     int in_fd, out_fd, err_fd; /* -1 when not piped; parent ends are non-blocking */
+    int ctl_fd, rep_fd;        /* pipe_ctl: writes to the child's fd 3, reads its fd 4; else -1 */
 } spawn_result;
 
 /* Returns 0, or -1 with errno set to why exec failed (ENOENT for a missing program). The child

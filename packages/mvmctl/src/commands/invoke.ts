@@ -9,6 +9,7 @@ interface InvokeFlags {
   stdin?: string;
   timeout: string;
   json?: boolean;
+  fresh?: boolean;
 }
 
 async function readStdinArg(src: string): Promise<string> {
@@ -32,9 +33,17 @@ export function invokeCommand(): Command {
     .option("--stdin <file>", "read the raw [args, kwargs] JSON payload from a file, or - for stdin")
     .option("-t, --timeout <duration>", "call timeout: 500ms, 30s, 2m", "30s")
     .option("--json", "print {ok, result, duration_ms} instead of the bare result")
+    .option(
+      "--fresh",
+      "run this call in a new runner process (no module state from earlier calls; slower) instead of the entrypoint's warm runner",
+    )
     .addHelpText(
       "after",
       `
+Calls share the entrypoint's warm runner: the module is imported once and its globals persist
+between calls, until a call times out or crashes (the next call then gets a fresh runner).
+--fresh runs one call in its own new process, as isolated as a first call.
+
 Exit codes: the runner's own code (1 for a user exception, whose kind and message go to stderr),
 124 when the call timed out, 137 when the runner crashed (killed by a signal), 1 for other errors.
 
@@ -42,7 +51,8 @@ Examples:
   mvmctl invoke hello --input name=ari
   mvmctl invoke hello --input n=3 --input 'tags=["a","b"]'
   echo '[["ari"], {}]' | mvmctl invoke hello --stdin -
-  mvmctl invoke hello --fn shout --timeout 5s --input name=ari`,
+  mvmctl invoke hello --fn shout --timeout 5s --input name=ari
+  mvmctl invoke hello --fresh --input name=ari`,
     )
     .action(async (name: string, o: InvokeFlags) => {
       const { invoke } = await import("../runtime/index.js");
@@ -61,6 +71,7 @@ Examples:
         fn: o.fn,
         payload,
         timeoutMs: parseDurationMs(o.timeout),
+        fresh: o.fresh === true,
         stderr: (b) => process.stderr.write(b),
       });
       if (o.json) {

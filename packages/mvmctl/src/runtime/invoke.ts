@@ -14,6 +14,8 @@ export interface InvokeOptions {
   fn?: string;
   payload: CallPayload;
   timeoutMs: number;
+  /** A one-shot runner for this call (no module state from earlier calls) instead of the warm one. */
+  fresh?: boolean;
   /** Where the user's stderr goes while the call runs. */
   stderr?: (chunk: Buffer) => void;
 }
@@ -116,6 +118,7 @@ export async function invoke(o: InvokeOptions): Promise<InvokeResult> {
           stdin: Buffer.from(JSON.stringify(o.payload)),
           timeoutMs: o.timeoutMs,
           env: secretEnv,
+          fresh: o.fresh,
         },
         sink,
       )

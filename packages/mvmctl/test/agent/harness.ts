@@ -33,6 +33,10 @@ export const ENTRYPOINTS = {
   notjson: { function: "notjson", params: [] },
   environ: { function: "environ", params: [], env: { EP_VAR: "from-entrypoint" } },
   length: { function: "length", params: [p("data")] },
+  counter: { function: "counter", params: [p("sleep", false), p("die", false)] },
+  bail: { function: "bail", params: [p("code")] },
+  set_env: { function: "set_env", params: [] },
+  get_env: { function: "get_env", params: [] },
 };
 
 export interface AgentOptions {
@@ -82,6 +86,14 @@ export function makeRoot(opts: AgentOptions = {}): string {
     working_dir: app,
     env: {},
     params: [p("name"), p("punct", false)],
+  };
+  entrypoints.counterJs = {
+    kind: "function",
+    language: "node",
+    module: "app",
+    function: "counterJs",
+    working_dir: app,
+    params: [p("die", false)],
   };
   entrypoints.failJs = {
     kind: "function",

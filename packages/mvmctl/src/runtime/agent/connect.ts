@@ -27,7 +27,13 @@ class ClientSession implements AgentSession {
   }
   async invoke(req: Parameters<AgentSession["invoke"]>[0], sink: OutputSink): Promise<number> {
     const r = await this.client.invoke(
-      { entrypoint: req.entrypoint, stdin: req.stdin, timeoutMs: req.timeoutMs, env: req.env },
+      {
+        entrypoint: req.entrypoint,
+        stdin: req.stdin,
+        timeoutMs: req.timeoutMs,
+        env: req.env,
+        fresh: req.fresh,
+      },
       handlers(sink),
     );
     return r.exitCode;

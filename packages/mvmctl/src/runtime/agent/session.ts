@@ -27,6 +27,8 @@ export interface InvokeRequest {
   stdin: Buffer;
   timeoutMs: number;
   env: Record<string, string>;
+  /** A one-shot runner for this call instead of the entrypoint's warm runner. */
+  fresh?: boolean;
 }
 
 export interface ExecRequest {

@@ -40,6 +40,8 @@ export interface InvokeRequest {
   stdin?: Buffer | string;
   timeoutMs?: number;
   env?: Record<string, string>;
+  /** A one-shot runner process for this call instead of the entrypoint's warm runner. */
+  fresh?: boolean;
 }
 
 /** The runner's error line (docs/protocol.md "Invoke semantics"). */
@@ -180,6 +182,7 @@ export class AgentClient {
     if (req.entrypoint !== undefined) args.entrypoint = req.entrypoint;
     if (req.timeoutMs !== undefined) args.timeout_ms = req.timeoutMs;
     if (req.env) args.env = req.env;
+    if (req.fresh) args.fresh = true;
     const result = await this.streamingCall(args, req.stdin, req.timeoutMs, handlers);
     const envelope = result.exitCode !== 0 ? parseEnvelope(result.stderr) : undefined;
     return envelope ? { ...result, envelope } : result;
