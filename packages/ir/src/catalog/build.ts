@@ -12,6 +12,11 @@ export const buildCodes = {
     hint: "recreate the archive with `mvmctl compile --out X.tgz`; absolute paths and `..` are refused",
     exit: 1,
   },
+  E_FORMAT_VERSION: {
+    summary: "a file between stages was written in a format this mvmctl does not read",
+    hint: "redo the stage that wrote it with this mvmctl: `mvmctl compile` for launch.json, `mvmctl build --force <compiled dir>` for an image",
+    exit: 1,
+  },
   E_BUILD_BACKEND_UNAVAILABLE: {
     summary: "the requested build backend cannot run on this machine",
     hint: "install the missing tool named in the message, or pick the other backend with --backend",

@@ -42,7 +42,7 @@ export const runtimeCodes = {
     exit: 1,
   },
   E_IMAGE_CORRUPT: {
-    summary: "An image in the store is missing a file.",
+    summary: "An image in the store is missing a file or has an unreadable image.json.",
     hint: "rebuild it with `mvmctl build --force <compiled dir>`",
     exit: 1,
   },

@@ -1,9 +1,17 @@
 // The build stage's entry point: compiled dir or .tgz -> image in the content-addressed store.
 // Cache first (same inputs hash -> the stored image, in seconds), else a build in a private dir
 // under images/ that is renamed into place only when complete.
-import { copyFile, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalJson, sha256Hex } from "@mvm/ir";
+import {
+  COPIED_FROM_COMPILED,
+  IMAGE_FILES,
+  IMAGE_FORMAT_VERSION,
+  type ImageManifest,
+  imageDir,
+  writeImageManifest,
+} from "../contracts/image-manifest.js";
 import { sha256File } from "../lib/file-hash.js";
 import { chooseBackend } from "./backend-choice.js";
 import { buildDebian, type DebianPlan, planDebian } from "./backends/debian/backend.js";
@@ -15,9 +23,7 @@ import { runtimeJson } from "./guest/runtime-json.js";
 import { openInput } from "./input.js";
 import { inputsHash } from "./inputs-hash.js";
 import { commitImage, ensureStore, lookupByInputs, newBuildDir, sweepStaleBuilds } from "./store.js";
-import type { BuildOptions, BuildResult, ImageJson } from "./types.js";
-
-const IMAGE_FILES = ["vmlinuz", "initramfs.img", "rootfs.ext4"] as const;
+import type { BuildOptions, BuildResult } from "./types.js";
 
 export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const { reporter, home } = opts;
@@ -59,7 +65,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
         reporter.stageEnd("build", Date.now() - started);
         return {
           digest: hit.digest,
-          dir: join(home, "images", hit.digest),
+          dir: imageDir(home, hit.digest),
           cached: true,
           image: hit,
           warnings: plan.warnings,
@@ -73,8 +79,8 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
     try {
       await mkdir(outDir);
       await mkdir(workDir);
-      let packages: ImageJson["packages"] = [];
-      let resolution: ImageJson["resolution"] = [];
+      let packages: ImageManifest["packages"] = [];
+      let resolution: ImageManifest["resolution"] = [];
       const warnings = [...plan.warnings];
       if (choice.backend === "debian") {
         const out = await buildDebian({
@@ -98,20 +104,19 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
       }
       // The work dir (a full staged root) is not part of the image.
       await rm(workDir, { recursive: true, force: true });
-      await copyFile(join(input.dir, "workload.json"), join(outDir, "workload.json"));
-      await copyFile(join(input.dir, "launch.json"), join(outDir, "launch.json"));
+      for (const f of COPIED_FROM_COMPILED) await copyFile(join(input.dir, f), join(outDir, f));
 
       reporter.step("hashing image files");
       const files: Record<string, string> = {};
       const sizes: Record<string, number> = {};
-      for (const f of IMAGE_FILES) {
+      for (const f of Object.values(IMAGE_FILES)) {
         files[f] = await sha256File(join(outDir, f));
         sizes[f] = (await stat(join(outDir, f))).size;
       }
       const digest = sha256Hex(canonicalJson(files));
       const rt = runtimeJson(launch, { production: opts.production });
-      const image: ImageJson = {
-        image_format_version: 1,
+      const image: ImageManifest = {
+        image_format_version: IMAGE_FORMAT_VERSION,
         digest,
         inputs_hash: hash,
         ir_hash: launch.ir_hash,
@@ -127,15 +132,17 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
         packages,
         resolution,
         resources: launch.resources,
-        network: launch.network ?? null,
+        network: launch.network,
         entrypoints: rt.entrypoints,
         primary: rt.primary,
         dev: rt.dev,
+        // The runtime reads secret refs from here, never from the copied launch.json.
+        secrets: launch.secrets,
         built_at: new Date().toISOString(),
         build_ms: Date.now() - started,
         sizes,
       };
-      await writeFile(join(outDir, "image.json"), `${JSON.stringify(image, null, 2)}\n`);
+      await writeImageManifest(outDir, image);
       const dir = await commitImage(home, outDir, image);
       reporter.step(`image ${digest}`);
       reporter.stageEnd("build", Date.now() - started);

@@ -5,4 +5,4 @@ export { buildImage } from "./build-image.js";
 export { agentArtifacts, agentDir } from "./guest/agent-artifacts.js";
 export { cachedPinnedVmlinuz } from "./guest/kernel.js";
 export { KERNEL_PIN } from "./guest/kernel-pin.js";
-export type { BuildOptions, BuildResult, ImageJson, Reporter } from "./types.js";
+export type { BuildOptions, BuildResult, Reporter } from "./types.js";

@@ -1,12 +1,12 @@
 // Opens the build input: a compiled directory as is, or a .tgz of one extracted into a temp dir.
 // Extraction (archive-extract.ts) refuses any entry that would write or point outside the temp dir.
 import { existsSync, statSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
+import { type LaunchJson, readCompiledDir } from "../contracts/compiled-dir.js";
 import { extractTgz } from "./archive-extract.js";
-import type { LaunchJson } from "./types.js";
 
 export { extractTgz, safeEntryPath } from "./archive-extract.js";
 
@@ -17,24 +17,11 @@ export interface OpenedInput {
   cleanup: () => Promise<void>;
 }
 
-async function readLaunch(dir: string, shown: string): Promise<LaunchJson> {
-  for (const f of ["workload.json", "launch.json", "src"]) {
-    if (!existsSync(join(dir, f))) {
-      throw new MvmError("E_BUILD_INPUT", `${shown} has no ${f}; it is not a compiled directory`);
-    }
-  }
-  try {
-    return JSON.parse(await readFile(join(dir, "launch.json"), "utf8")) as LaunchJson;
-  } catch (cause) {
-    throw new MvmError("E_BUILD_INPUT", `${shown}/launch.json is not valid JSON`, { cause });
-  }
-}
-
 export async function openInput(input: string): Promise<OpenedInput> {
   const path = resolve(input);
   if (!existsSync(path)) throw new MvmError("E_BUILD_INPUT", `no such file or directory: ${input}`);
   if (statSync(path).isDirectory()) {
-    return { dir: path, launch: await readLaunch(path, input), cleanup: async () => {} };
+    return { dir: path, launch: await readCompiledDir(path, input), cleanup: async () => {} };
   }
   if (!/\.(tgz|tar\.gz)$/.test(path)) {
     throw new MvmError("E_BUILD_INPUT", `${input} is neither a directory nor a .tgz/.tar.gz archive`);
@@ -43,7 +30,7 @@ export async function openInput(input: string): Promise<OpenedInput> {
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
     await extractTgz(path, dir);
-    return { dir, launch: await readLaunch(dir, input), cleanup };
+    return { dir, launch: await readCompiledDir(dir, input), cleanup };
   } catch (e) {
     await cleanup();
     throw e;

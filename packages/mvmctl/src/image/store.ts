@@ -1,20 +1,31 @@
-// The content-addressed image store (docs/architecture.md, "Image store"). An image appears under
-// images/<digest>/ only by a rename of a complete build dir, so a failed or interrupted build
-// never leaves a partial image; its leftovers are named .build-<pid>-* and swept on the next build.
+// The content-addressed image store (docs/architecture.md, "Image store"; layout and image.json in
+// contracts/image-manifest.ts). An image appears under images/<digest>/ only by a rename of a
+// complete build dir, so a failed or interrupted build never leaves a partial image; its leftovers
+// are named .build-<pid>-* and swept on the next build.
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { ImageJson } from "./types.js";
-
-export function imagesDir(home: string): string {
-  return join(home, "images");
-}
+import {
+  byInputsDir,
+  byInputsRef,
+  byWorkloadDir,
+  byWorkloadRef,
+  COPIED_FROM_COMPILED,
+  type ImageManifest,
+  imageDir,
+  imagesDir,
+  MANIFEST_FILE,
+  readImageManifest,
+  readRef,
+  writeImageManifest,
+  writeRef,
+} from "../contracts/image-manifest.js";
 
 export async function ensureStore(home: string): Promise<void> {
   await mkdir(home, { recursive: true, mode: 0o700 });
   await chmod(home, 0o700);
-  await mkdir(join(imagesDir(home), "by-workload"), { recursive: true });
-  await mkdir(join(imagesDir(home), "by-inputs"), { recursive: true });
+  await mkdir(byWorkloadDir(home), { recursive: true });
+  await mkdir(byInputsDir(home), { recursive: true });
 }
 
 function alive(pid: number): boolean {
@@ -40,38 +51,33 @@ export async function newBuildDir(home: string): Promise<string> {
   return dir;
 }
 
-/** The image built from these inputs, if the store has it whole. */
-export async function lookupByInputs(home: string, inputsHash: string): Promise<ImageJson | undefined> {
-  const ref = join(imagesDir(home), "by-inputs", inputsHash);
-  if (!existsSync(ref)) return undefined;
-  const digest = (await readFile(ref, "utf8")).trim();
-  const manifest = join(imagesDir(home), digest, "image.json");
-  if (!/^[0-9a-f]{64}$/.test(digest) || !existsSync(manifest)) return undefined;
-  return JSON.parse(await readFile(manifest, "utf8")) as ImageJson;
-}
-
-async function writeRef(path: string, digest: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, `${digest}\n`);
-  await rename(tmp, path);
+/**
+ * The image built from these inputs, if the store has it whole and in the current format. An image
+ * of an older format (or an unreadable manifest) is a miss: it is rebuilt and its manifest replaced.
+ */
+export async function lookupByInputs(home: string, inputsHash: string): Promise<ImageManifest | undefined> {
+  const digest = await readRef(byInputsRef(home, inputsHash));
+  if (!digest || !existsSync(join(imageDir(home, digest), MANIFEST_FILE))) return undefined;
+  return readImageManifest(imageDir(home, digest)).catch(() => undefined);
 }
 
 /**
  * Moves a finished image dir into place. Same digest already present (a forced rebuild of the same
  * inputs): the existing, identical image is kept and the new copy dropped.
  */
-export async function commitImage(home: string, outDir: string, image: ImageJson): Promise<string> {
-  const final = join(imagesDir(home), image.digest);
-  if (existsSync(join(final, "image.json"))) {
-    // Refresh the manifest (build time, duration) but keep the content-addressed files.
-    await writeFile(join(final, "image.json.tmp"), `${JSON.stringify(image, null, 2)}\n`);
-    await rename(join(final, "image.json.tmp"), join(final, "image.json"));
+export async function commitImage(home: string, outDir: string, image: ImageManifest): Promise<string> {
+  const final = imageDir(home, image.digest);
+  if (existsSync(join(final, MANIFEST_FILE))) {
+    // Refresh the manifest (build time, duration, format, secret refs) and the compiled-dir copies
+    // it was made from, so the three agree; keep the content-addressed files.
+    for (const f of COPIED_FROM_COMPILED) await copyFile(join(outDir, f), join(final, f));
+    await writeImageManifest(final, image);
     await rm(outDir, { recursive: true, force: true });
   } else {
     await rm(final, { recursive: true, force: true });
     await rename(outDir, final);
   }
-  await writeRef(join(imagesDir(home), "by-inputs", image.inputs_hash), image.digest);
-  await writeRef(join(imagesDir(home), "by-workload", image.workload_id), image.digest);
+  await writeRef(byInputsRef(home, image.inputs_hash), image.digest);
+  await writeRef(byWorkloadRef(home, image.workload_id), image.digest);
   return final;
 }

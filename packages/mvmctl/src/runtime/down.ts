@@ -3,10 +3,12 @@
 // What the guest printed while stopping (before_stop's output) is passed to the reporter, since
 // the console log goes away with the instance.
 import { existsSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { isMvmError, MvmError } from "@mvm/ir/errors";
 import type { Reporter } from "../lib/progress.js";
 import { connectAgent } from "./agent/connect.js";
 import { readFrom } from "./console-tail.js";
-import { listInstances, readState, removeInstanceDir, requireState, writeState } from "./instances.js";
+import { instanceNames, readState, removeInstanceDir, requireState, writeState } from "./instances.js";
 import { stopEgressProxy } from "./network/egress-process.js";
 import { instancePaths } from "./paths.js";
 import { processAlive } from "./proc.js";
@@ -40,7 +42,11 @@ export async function down(o: DownOptions): Promise<DownResult> {
   const graceMs = o.graceMs ?? 10_000;
   // Before anything is read or removed: a hostile name never reaches rm (instanceDir checks again).
   const dir = instancePaths(o.home, o.name).dir;
-  const state = await readState(o.home, o.name);
+  const state = await readState(o.home, o.name).catch((e: unknown) => {
+    if (isMvmError(e) && e.code === "E_INSTANCE_STATE_CORRUPT") return e;
+    throw e;
+  });
+  if (state instanceof MvmError) return downUnreadable(o, state);
   if (!state) {
     // An `up` that died between creating the dir and writing state.json leaves a dir only.
     if (existsSync(dir)) {
@@ -86,6 +92,30 @@ export async function down(o: DownOptions): Promise<DownResult> {
 }
 
 /**
+ * state.json cannot be read (torn, edited, or written by an mvmctl of another format): stop what
+ * still runs for the instance and remove it anyway, as the E_INSTANCE_STATE_CORRUPT hint promises.
+ * Only the pids come from the file; a process is signalled only if its command line names this
+ * instance's own qmp.sock or egress.json (the store's paths), so a garbage pid cannot hit another.
+ */
+async function downUnreadable(o: DownOptions, why: MvmError): Promise<DownResult> {
+  const paths = instancePaths(o.home, o.name);
+  o.reporter.warn(`${why.message}; removing it without its state`);
+  const raw = (await readFile(paths.state, "utf8")
+    .then((t) => JSON.parse(t) as unknown)
+    .catch(() => undefined)) as { pid?: unknown; network?: { proxy_pid?: unknown } } | undefined;
+  const pid = typeof raw?.pid === "number" ? raw.pid : undefined;
+  const proxyPid = typeof raw?.network?.proxy_pid === "number" ? raw.network.proxy_pid : undefined;
+  let how: StopHow = "not-running";
+  if (pid && processAlive(pid, paths.qmpSocket)) {
+    const stopped = await new QemuDriver(safeQemu()).stop(pid, paths.qmpSocket, { graceMs: 0 });
+    how = stopped === "exited" ? "shutdown" : stopped;
+  }
+  if (proxyPid) await stopEgressProxy(proxyPid, paths.egressConfig);
+  await removeInstanceDir(o.home, o.name);
+  return { name: o.name, how };
+}
+
+/**
  * What the guest printed while stopping, minus the noise: kernel messages and the agent's own
  * connection bookkeeping. before_stop's output and the agent's shutdown steps stay.
  */
@@ -109,9 +139,11 @@ function safeQemu(): string {
 
 export async function downAll(o: Omit<DownOptions, "name">): Promise<DownResult[]> {
   const out: DownResult[] = [];
-  for (const s of await listInstances(o.home)) {
-    if (!(await readState(o.home, s.name))) continue;
-    out.push(await down({ ...o, name: s.name }));
+  // Unreadable instances too (down cleans them without their state); a dir without state.json
+  // may be an `up` still starting, so it is left alone.
+  for (const name of await instanceNames(o.home)) {
+    if (!existsSync(instancePaths(o.home, name).state)) continue;
+    out.push(await down({ ...o, name }));
   }
   return out;
 }

@@ -48,17 +48,22 @@ export async function requireState(home: string, name: string): Promise<Instance
 }
 
 /**
- * Every instance in the store. Only real directories with valid names count: a symlink or any
- * other entry planted in instances/ is skipped, never followed. The name is the directory's, not
- * whatever state.json claims (`down --all` removes what this returns).
+ * The names of the instances in the store, sorted. Only real directories with valid names count: a
+ * symlink or any other entry planted in instances/ is skipped, never followed. The name is the
+ * directory's, not whatever state.json claims (`down --all` removes these).
  */
-export async function listInstances(home: string): Promise<InstanceState[]> {
+export async function instanceNames(home: string): Promise<string[]> {
   const entries = await readdir(instancesDir(home), { withFileTypes: true }).catch(() => []);
-  const out: InstanceState[] = [];
-  for (const n of entries
+  return entries
     .filter((e) => e.isDirectory() && isValidInstanceName(e.name))
     .map((e) => e.name)
-    .sort()) {
+    .sort();
+}
+
+/** Every instance whose state.json reads (see instanceNames for which entries count). */
+export async function listInstances(home: string): Promise<InstanceState[]> {
+  const out: InstanceState[] = [];
+  for (const n of await instanceNames(home)) {
     try {
       const s = await readState(home, n);
       if (s) out.push({ ...s, name: n });

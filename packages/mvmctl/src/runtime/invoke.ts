@@ -1,9 +1,8 @@
 // `invoke()`: one function call in a running instance. The runner's stdout is the JSON result
 // (collected); its stderr is the user's own prints (streamed to the caller) plus, on a user
 // exception, one `MVM_ENVELOPE: {...}` line that is turned into an error here.
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
+import { type ImageManifest, readImageManifest } from "../contracts/image-manifest.js";
 import { openInstance } from "./agent/open-instance.js";
 import type { OutputSink } from "./agent/session.js";
 import type { CallPayload } from "./invoke-input.js";
@@ -83,20 +82,11 @@ class StderrFilter {
   }
 }
 
-interface EntrypointParam {
-  name: string;
-  required?: boolean;
-}
+type EntrypointParam = { name: string; required: boolean };
 
-/** The image's entrypoints (runtime.json form), for hints that name what can be called. */
-async function imageEntrypoints(
-  imageDir: string,
-): Promise<{ primary: string; entrypoints: Record<string, { params?: EntrypointParam[] }> } | undefined> {
-  try {
-    return JSON.parse(await readFile(join(imageDir, "image.json"), "utf8"));
-  } catch {
-    return undefined;
-  }
+/** The image's manifest, for hints that name what can be called; none when it cannot be read. */
+async function imageEntrypoints(imageDir: string): Promise<ImageManifest | undefined> {
+  return readImageManifest(imageDir).catch(() => undefined);
 }
 
 function signatureText(fn: string, params: EntrypointParam[] | undefined): string {
@@ -147,7 +137,8 @@ export async function invoke(o: InvokeOptions): Promise<InvokeResult> {
       // Not the function's own exception: the call did not match its parameters.
       const eps = await imageEntrypoints(state.image_dir);
       const fn = o.fn ?? eps?.primary;
-      const sig = fn && eps ? signatureText(fn, eps.entrypoints[fn]?.params) : undefined;
+      const ep = fn ? eps?.entrypoints[fn] : undefined;
+      const sig = fn && eps ? signatureText(fn, ep?.kind === "function" ? ep.params : undefined) : undefined;
       throw new MvmError("E_INVOKE_ARGUMENTS", env.message, {
         hint: `${sig ? `the function is ${sig}; ` : ""}pass each parameter as --input NAME=VALUE (values are JSON when they parse)`,
         exitCode: code,

@@ -6,6 +6,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isMvmError, MvmError } from "@mvm/ir/errors";
+import { STATE_VERSION } from "../contracts/instance-state.js";
 import type { Reporter } from "../lib/progress.js";
 import { mintSecretTokens, writeInstanceSecrets } from "../secrets/instance-tokens.js";
 import { type AccelChoice, type AccelRequest, chooseAccel, kvmUnavailable } from "./accel.js";
@@ -123,7 +124,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     }
     throw e;
   }
-  const secrets = mintSecretTokens(image.launch.secrets);
+  const secrets = mintSecretTokens(image.manifest.secrets);
   await writeInstanceSecrets(paths.secrets, secrets);
   const network = await startNetwork(networkMode, m.network?.egress?.allowlist ?? [], paths, r).catch(
     async (e: unknown) => {
@@ -169,6 +170,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
         throw e;
       });
     const state: InstanceState = {
+      state_version: STATE_VERSION,
       name,
       workload_id: m.workload_id,
       app: m.app,

@@ -5,12 +5,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import type { SecretBindings } from "../contracts/secret-refs.js";
 import { writeFileAtomic } from "../lib/atomic-write.js";
-
-/** launch.json's `secrets`: env var name -> the secret reference (never a value). */
-export interface LaunchSecrets {
-  [envName: string]: { name: string; [k: string]: unknown };
-}
 
 export interface InstanceSecrets {
   /** env var name -> token, as sent to the guest. */
@@ -19,7 +15,8 @@ export interface InstanceSecrets {
   tokens: Record<string, string>;
 }
 
-export function mintSecretTokens(secrets: LaunchSecrets | undefined): InstanceSecrets {
+/** `secrets`: image.json's secret references (env var name -> binding; never a value). */
+export function mintSecretTokens(secrets: SecretBindings | undefined): InstanceSecrets {
   const out: InstanceSecrets = { env: {}, tokens: {} };
   for (const [envName, ref] of Object.entries(secrets ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const token = `mvm-secret-${randomBytes(16).toString("hex")}`;

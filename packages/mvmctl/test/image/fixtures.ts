@@ -1,4 +1,5 @@
-// Hand-written compiled dirs (docs/architecture.md, "Compile output") for the build tests, and a
+// Hand-written compiled dirs (docs/architecture.md, "Compile output"; they must pass
+// contracts/compiled-dir.ts like a real compile's) for the build tests, and a
 // placeholder agent dir used until agent/ builds its own artifacts.
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
@@ -39,6 +40,7 @@ function launchJson(lang: "python" | "typescript", o: FixtureOptions): Record<st
     },
     resources: { cpu_cores: 1, memory_mb: 256, rootfs_size_mb: o.rootfsMiB ?? 512 },
     entrypoint: ep,
+    primary: "greet",
     entrypoints: [ep],
     env: o.env ?? { GREETING: "hello" },
     secrets: {
@@ -51,10 +53,13 @@ function launchJson(lang: "python" | "typescript", o: FixtureOptions): Record<st
     },
     mounts: [],
     network: null,
-    ...(o.hooks ? { hooks: o.hooks } : {}),
-    ...(o.files ? { files: o.files } : {}),
     source: { kind: "local_path", subdir: "src", file_count: 1, tree_hash: "0".repeat(64) },
+    threat_tier: "untrusted",
+    addons: [],
+    hooks: o.hooks ?? {},
+    files: o.files ?? [],
     signatures: { greet: { params: [{ name: "name", kind: "normal", required: true }] } },
+    flake_inputs: { mvm: "github:example/mvm", nixpkgs: "github:NixOS/nixpkgs/nixos-24.05" },
   };
 }
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
+import type { LaunchJson } from "../../src/contracts/compiled-dir.js";
 import { hookScript, hookScripts, shellQuote } from "../../src/image/guest/hooks-script.js";
-import type { LaunchJson } from "../../src/image/types.js";
 
 test("argv hooks are shell-quoted, shell hooks verbatim, set -e first", () => {
   const s = hookScript("before_start", [

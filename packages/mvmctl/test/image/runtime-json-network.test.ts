@@ -1,8 +1,8 @@
 // Bridge images carry the egress proxy env (ADR 0008); images of mode none carry none of it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { LaunchJson } from "../../src/contracts/compiled-dir.js";
 import { runtimeJson } from "../../src/image/guest/runtime-json.js";
-import type { LaunchJson } from "../../src/image/types.js";
 import { GUEST_NET } from "../../src/runtime/vmm/qemu-args.js";
 
 const fn = { kind: "function", module: "app", function: "f", language: "python", primary: true, env: {} };

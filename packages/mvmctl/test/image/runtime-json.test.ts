@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { LaunchJson } from "../../src/contracts/compiled-dir.js";
 import { runtimeJson } from "../../src/image/guest/runtime-json.js";
-import type { LaunchJson } from "../../src/image/types.js";
 
 const fn = {
   kind: "function",

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { isMvmError } from "@mvm/ir";
 import { resolveImage } from "../../src/runtime/image-ref.js";
+import { manifestFor } from "../helpers/image-manifest.js";
 
 const launchA = '{"workload_id":"w","app":"a","ir_hash":"1"}';
 const launchB = '{"workload_id":"w","app":"a","ir_hash":"2"}';
@@ -22,19 +23,7 @@ async function store(): Promise<{ home: string; a: string; b: string }> {
     await mkdir(dir, { recursive: true });
     for (const f of ["vmlinuz", "initramfs.img", "rootfs.ext4"]) await writeFile(join(dir, f), "x");
     await writeFile(join(dir, "launch.json"), launch);
-    await writeFile(
-      join(dir, "image.json"),
-      JSON.stringify({
-        digest: d,
-        workload_id: "w",
-        app: "a",
-        resources: { cpu_cores: 1, memory_mb: 256 },
-        network: null,
-        entrypoints: {},
-        primary: "f",
-        dev: true,
-      }),
-    );
+    await writeFile(join(dir, "image.json"), JSON.stringify(manifestFor(d)));
   }
   // b is the newest build for workload w
   await mkdir(join(home, "images/by-workload"), { recursive: true });

@@ -7,9 +7,11 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { isMvmError } from "@mvm/ir";
 import { silentReporter } from "../../src/cli/reporter.js";
+import type { ImageManifest } from "../../src/contracts/image-manifest.js";
 import { down } from "../../src/runtime/down.js";
 import { readState } from "../../src/runtime/instances.js";
 import { boot } from "../../src/runtime/up.js";
+import { manifestFor } from "../helpers/image-manifest.js";
 
 async function storeWithImage(home: string, network: unknown = null): Promise<void> {
   const d = "c".repeat(64);
@@ -18,18 +20,10 @@ async function storeWithImage(home: string, network: unknown = null): Promise<vo
   await mkdir(dir, { recursive: true });
   for (const f of ["vmlinuz", "initramfs.img", "rootfs.ext4"]) await writeFile(join(dir, f), "x");
   await writeFile(join(dir, "launch.json"), "{}");
+  const m = manifestFor(d, { app: "app", dev: false, network: network as ImageManifest["network"] });
   await writeFile(
     join(dir, "image.json"),
-    JSON.stringify({
-      digest: d,
-      workload_id: "w",
-      app: "app",
-      resources: { cpu_cores: 1, memory_mb: 128 },
-      network,
-      entrypoints: {},
-      primary: "f",
-      dev: false,
-    }),
+    JSON.stringify({ ...m, resources: { ...m.resources, memory_mb: 128 } }),
   );
   await writeFile(join(home, "images/by-workload/w"), d);
 }

@@ -13,9 +13,9 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
+import type { LaunchJson } from "../../contracts/compiled-dir.js";
 import { SUITE_PYTHON } from "../backends/debian/packages.js";
 import { run } from "../host-tools.js";
-import type { LaunchJson } from "../types.js";
 import { installWheels, lockDirOf } from "./uv-install.js";
 import { planUvLock } from "./uv-lock.js";
 

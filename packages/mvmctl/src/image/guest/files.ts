@@ -3,7 +3,7 @@
 import { chmod, copyFile, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
-import type { LaunchJson } from "../types.js";
+import type { LaunchJson } from "../../contracts/compiled-dir.js";
 import type { AgentArtifacts } from "./agent-artifacts.js";
 import { hookScripts } from "./hooks-script.js";
 import { proxyEnv, type RuntimeJsonOptions, runtimeJson } from "./runtime-json.js";

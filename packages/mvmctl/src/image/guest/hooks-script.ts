@@ -1,6 +1,7 @@
 // Turns launch.json hooks into the /etc/mvm/hooks/<phase>.sh scripts baked into the image.
 // launch.json already lists addon hooks first (compile merges them), so order is kept as is.
-import type { HookCmd, HookPhase, LaunchJson } from "../types.js";
+import type { HookCmd, HookPhase } from "@mvm/ir";
+import type { LaunchJson } from "../../contracts/compiled-dir.js";
 
 /** POSIX single-quote quoting: safe for any byte string except NUL. */
 export function shellQuote(arg: string): string {

@@ -1,27 +1,22 @@
 // Builds /etc/mvm/runtime.json (docs/architecture.md, "Guest layout") from launch.json. The agent
 // reads only this file in the guest, so everything it needs to call a function is resolved here.
-import type { HookPhase, IrEntrypoint, LaunchJson, Param } from "../types.js";
+import type { Entrypoint } from "@mvm/ir";
+import type { LaunchJson } from "../../contracts/compiled-dir.js";
+import {
+  GUEST_HOOK_PHASES,
+  RUNTIME_CONFIG_VERSION,
+  RuntimeConfig,
+  type RuntimeEntrypoint,
+  type RuntimeJson,
+} from "../../contracts/guest-runtime.js";
+import { mustMatch } from "../../contracts/validate.js";
+
+export type { RuntimeJson } from "../../contracts/guest-runtime.js";
 
 export const GUEST_APP_DIR = "/app";
 
-export interface RuntimeEntrypoint {
-  kind: "function" | "command";
-  [key: string]: unknown;
-}
-
-export interface RuntimeJson {
-  version: 1;
-  workload_id: string;
-  dev: boolean;
-  primary: string;
-  env: Record<string, string>;
-  entrypoints: Record<string, RuntimeEntrypoint>;
-  hooks: HookPhase[];
-  ready: { poll_ms: number; timeout_ms: number };
-}
-
 /** A function entrypoint is named by its function; a command entrypoint is `main`. */
-export function entrypointName(ep: IrEntrypoint): string {
+export function entrypointName(ep: Entrypoint): string {
   return ep.kind === "function" ? ep.function : "main";
 }
 
@@ -38,11 +33,11 @@ function literalEnv(env: Record<string, unknown> | undefined): Record<string, st
   return out;
 }
 
-function runtimeEntrypoint(ep: IrEntrypoint, launch: LaunchJson): RuntimeEntrypoint {
+function runtimeEntrypoint(ep: Entrypoint, launch: LaunchJson): RuntimeEntrypoint {
   const working_dir = ep.working_dir ?? GUEST_APP_DIR;
   const env = literalEnv(ep.env);
   if (ep.kind === "command") return { kind: "command", command: ep.command, working_dir, env };
-  const params: Param[] = launch.signatures?.[ep.function]?.params ?? [];
+  const params = launch.signatures?.[ep.function]?.params ?? [];
   return {
     kind: "function",
     language: ep.language,
@@ -84,11 +79,9 @@ export function proxyEnv(network: unknown): Record<string, string> {
 export function runtimeJson(launch: LaunchJson, opts: RuntimeJsonOptions = {}): RuntimeJson {
   const entrypoints: Record<string, RuntimeEntrypoint> = {};
   for (const ep of launch.entrypoints) entrypoints[entrypointName(ep)] = runtimeEntrypoint(ep, launch);
-  const hooks = (["before_start", "after_start", "before_stop"] as HookPhase[]).filter(
-    (p) => (launch.hooks?.[p]?.length ?? 0) > 0,
-  );
-  return {
-    version: 1,
+  const hooks = GUEST_HOOK_PHASES.filter((p) => (launch.hooks?.[p]?.length ?? 0) > 0);
+  const rt: RuntimeJson = {
+    version: RUNTIME_CONFIG_VERSION,
     workload_id: launch.workload_id,
     dev: !opts.production,
     primary: entrypointName(launch.entrypoint),
@@ -98,4 +91,7 @@ export function runtimeJson(launch: LaunchJson, opts: RuntimeJsonOptions = {}): 
     hooks,
     ready: { poll_ms: 200, timeout_ms: 30000 },
   };
+  // The agent refuses a runtime.json it cannot read only at boot; catch a mismatch at build time.
+  mustMatch(RuntimeConfig, rt, "runtime.json");
+  return rt;
 }

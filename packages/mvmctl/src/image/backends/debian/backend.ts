@@ -3,6 +3,7 @@
 import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
+import type { LaunchJson } from "../../../contracts/compiled-dir.js";
 import { cacheDir } from "../../cache-dir.js";
 import { installToolWheels, type ToolWheel } from "../../deps/tool-wheels.js";
 import type { AgentArtifacts } from "../../guest/agent-artifacts.js";
@@ -11,7 +12,7 @@ import type { KernelTree } from "../../guest/kernel.js";
 import { planModules } from "../../guest/kernel-modules.js";
 import { GUEST_MODULES } from "../../guest/kernel-pin.js";
 import { run } from "../../host-tools.js";
-import type { LaunchJson, Reporter, Resolution } from "../../types.js";
+import type { Reporter, Resolution } from "../../types.js";
 import { mkfsExt4, uuidFromHex } from "./ext4.js";
 import { type PackageResolution, resolvePackages } from "./packages.js";
 import { extractBase, fixTimestamps, installedPackages, stageRoot, stripRoot } from "./rootfs.js";

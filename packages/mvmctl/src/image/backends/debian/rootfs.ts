@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
+import type { LaunchJson } from "../../../contracts/compiled-dir.js";
 import { type DepsOutcome, installAppDeps } from "../../deps/app-deps.js";
 import type { AgentArtifacts } from "../../guest/agent-artifacts.js";
 import { bakeBundle } from "../../guest/app-bundle.js";
@@ -13,7 +14,7 @@ import { hookScripts } from "../../guest/hooks-script.js";
 import type { RuntimeJsonOptions } from "../../guest/runtime-json.js";
 import { GUEST_APP_DIR } from "../../guest/runtime-json.js";
 import { run, runOk } from "../../host-tools.js";
-import type { LaunchJson, Reporter } from "../../types.js";
+import type { Reporter } from "../../types.js";
 
 export async function extractBase(tarball: string, root: string): Promise<void> {
   await mkdir(root, { recursive: true });
