@@ -41,9 +41,13 @@ before(async () => {
   const proxy = createEgressProxy({
     allowlist: [
       { host: "echo.test", port: echoPort },
-      { host: "127.0.0.1", port: httpPort },
+      { host: "http.test", port: httpPort },
     ],
-    resolve: new Map([["echo.test", "127.0.0.1"]]),
+    // The test-only override is the one way a dial may reach loopback.
+    resolve: new Map([
+      ["echo.test", "127.0.0.1"],
+      ["http.test", "127.0.0.1"],
+    ]),
     log: (d) => decisions.push(d),
     headTimeoutMs: 500,
   });
@@ -129,16 +133,17 @@ test("CONNECT to an undeclared port or host is refused with 403 and logged", asy
 
 test("plain HTTP in absolute-URI form is forwarded in origin form, proxy headers dropped", async () => {
   const res = await exchange(
-    `GET http://127.0.0.1:${httpPort}/path?token=SECRET HTTP/1.1\r\nHost: 127.0.0.1:${httpPort}\r\nProxy-Authorization: Basic eDp5\r\nConnection: keep-alive\r\n\r\n`,
+    `GET http://http.test:${httpPort}/path?token=SECRET HTTP/1.1\r\nHost: HTTP.test:${httpPort}\r\nProxy-Authorization: Basic eDp5\r\nConnection: keep-alive\r\n\r\n`,
   );
   assert.match(res, /^HTTP\/1\.1 200 /);
   assert.match(res, /origin says GET \/path\?token=SECRET$/);
   assert.equal(lastHttpRequest.url, "/path?token=SECRET");
-  assert.equal(lastHttpRequest.host, `127.0.0.1:${httpPort}`);
+  assert.equal(lastHttpRequest.host, `HTTP.test:${httpPort}`);
   assert.equal(lastHttpRequest.proxyAuth, undefined);
   assert.equal(lastHttpRequest.connection, "close");
   const d = decisions.filter((x) => x.port === httpPort).at(-1);
   assert.equal(d?.decision, "allow");
+  assert.equal(d?.address, "127.0.0.1");
   assert.ok(!JSON.stringify(decisions).includes("SECRET"), "paths and queries are never logged");
 });
 
@@ -167,9 +172,15 @@ test("malformed requests get 400 and a deny line", async () => {
   }
 });
 
-test("an oversized head gets 431; a silent client is cut off", async () => {
+test("an oversized head gets 431, complete or not; a silent client is cut off", async () => {
   const big = await exchange(`GET http://127.0.0.1/ HTTP/1.1\r\nX: ${"a".repeat(20_000)}`);
   assert.match(big, /^HTTP\/1\.1 431 /);
+  assert.equal(lastDecision().reason, "request head too large");
+  // A complete 20 KiB head in one write (it used to pass as long as it ended in CRLFCRLF).
+  const whole = await exchange(
+    `CONNECT echo.test:${echoPort} HTTP/1.1\r\nHost: echo.test:${echoPort}\r\nX: ${"a".repeat(20 * 1024)}\r\n\r\n`,
+  );
+  assert.match(whole, /^HTTP\/1\.1 431 /);
   assert.equal(lastDecision().reason, "request head too large");
   const silent = await exchange("GET http://127.0.0.1/ HTTP/1.1\r\n");
   assert.equal(silent, "");
@@ -181,7 +192,8 @@ test("an allowed destination that is down gets 502 and an error line", async () 
   const port = await listen(dead);
   await new Promise<void>((r) => dead.close(() => r()));
   const proxy = createEgressProxy({
-    allowlist: [{ host: "127.0.0.1", port }],
+    allowlist: [{ host: "dead.test", port }],
+    resolve: new Map([["dead.test", "127.0.0.1"]]),
     log: (d) => decisions.push(d),
   });
   const pport = await listen(proxy);
@@ -192,7 +204,7 @@ test("an allowed destination that is down gets 502 and an error line", async () 
       out += b.toString();
     });
     s.on("close", () => resolve(out));
-    s.write(`CONNECT 127.0.0.1:${port} HTTP/1.1\r\n\r\n`);
+    s.write(`CONNECT dead.test:${port} HTTP/1.1\r\n\r\n`);
   });
   assert.match(res, /^HTTP\/1\.1 502 /);
   assert.equal(lastDecision().decision, "error");

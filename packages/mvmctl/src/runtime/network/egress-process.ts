@@ -3,6 +3,7 @@
 
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MvmError } from "@mvm/ir/errors";
 import { writeFileAtomic } from "../../lib/atomic-write.js";
@@ -23,16 +24,28 @@ function entry(name: string): { path: string; execArgv: string[] } {
   return { path, execArgv: ts ? ["--import", "tsx"] : [] };
 }
 
+/**
+ * The per-connection connector (agent/host/egress-connect.c, built by agent/'s Makefile as
+ * build/mvm-egress-connect): a static C program, not a Node process per guest connection.
+ */
+export function connectorPath(): string {
+  // src/runtime/network/ and dist/runtime/network/ are both five levels below the repository root.
+  const agent = process.env.MVM_AGENT_DIR
+    ? resolve(process.env.MVM_AGENT_DIR)
+    : fileURLToPath(new URL("../../../../../agent", import.meta.url));
+  return join(agent, "build", "mvm-egress-connect");
+}
+
 /** argv QEMU's guestfwd runs per guest connection: splices it to the proxy socket. */
 export function connectorArgv(socket: string): string[] {
-  // src/runtime/network/ and dist/runtime/network/ are both three levels below the package root.
-  const script = fileURLToPath(new URL("../../../libexec/egress-connect.mjs", import.meta.url));
-  return [process.execPath, script, socket];
+  return [connectorPath(), socket];
 }
 
 /**
- * MVM_EGRESS_RESOLVE="name=address,...": dial `address` for the declared `name` (the name stays
- * what the allowlist is checked against). A test and debugging aid, like curl's --resolve.
+ * MVM_EGRESS_RESOLVE="name=address,...": dial `address` (an IP literal) for the declared `name`
+ * (the name stays what the allowlist is checked against), like curl's --resolve. TEST-ONLY: it is
+ * the one way a dial may reach loopback (the e2e test's local server); every other non-public
+ * address is refused even here (egress-proxy.ts).
  */
 export function resolveOverrides(env: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -48,6 +61,11 @@ export async function startEgressProxy(
   cfg: EgressProxyConfig,
   outLog: string,
 ): Promise<number> {
+  if (!existsSync(connectorPath())) {
+    throw new MvmError("E_EGRESS_PROXY_FAILED", `the egress connector ${connectorPath()} is missing`, {
+      hint: "build it with `make -C agent` (scripts/setup.sh does)",
+    });
+  }
   await writeFileAtomic(configPath, `${JSON.stringify(cfg, null, 2)}\n`);
   const e = entry("egress-proxy-main");
   const out = openSync(outLog, "a", 0o600);
