@@ -1,4 +1,5 @@
-// mvm runtime benchmark: boot to ready, cold start (up + first invoke), warm invoke latency, each
+// mvm runtime benchmark: boot to ready, cold start (up + first invoke), warm invoke latency (next
+// to the same call inside the warm runner in the guest, and to --fresh one-shot invokes), each
 // next to the bare kernel-to-init time of the same kernel and QEMU measured in the same run.
 // Usage: node --import tsx bench/runtime.ts [--image REF] [--runs 3] [--calls 50] [--accel auto|kvm|tcg]
 // Without --image it compiles and builds bench/fixtures/echo (the IR route) with the mvmctl CLI.
@@ -83,6 +84,66 @@ async function directRunnerMs(home: string, name: string, m: ImageManifest, n: n
   return out;
 }
 
+// In-guest driver for a warm runner: spawns `runner.py --serve` with its request pipe on fd 3 and
+// its reply pipe on fd 4 (docs/protocol.md "Warm runners"), makes one untimed call (the import),
+// then times n calls through the same framing the agent uses; prints the round trips in ms.
+const WARM_DRIVER = `
+import json, os, struct, subprocess, sys, time
+wd, mod, fn, params, n = sys.argv[1:6]
+r3, w3 = os.pipe(); r4, w4 = os.pipe()
+def fds():
+    a, b = os.dup(r3), os.dup(w4)
+    os.dup2(a, 3); os.dup2(b, 4)
+p = subprocess.Popen(["python3", "/usr/lib/mvm/runner.py", "--serve", wd, mod, fn, params],
+    close_fds=False, preexec_fn=fds, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+os.close(r3); os.close(w4)
+rep = os.fdopen(r4, "rb")
+def call(i):
+    body = json.dumps({"cwd": "/", "env": {}}).encode() + b"\n" + json.dumps([[], {"value": i}]).encode()
+    t = time.perf_counter()
+    os.write(w3, struct.pack(">I", len(body)) + body)
+    size = struct.unpack(">I", rep.read(4))[0]
+    head = json.loads(rep.read(size).split(b"\n", 1)[0])
+    if head["exit_code"] != 0: sys.exit(1)
+    return (time.perf_counter() - t) * 1000
+call(-1)
+print(json.dumps([round(call(i), 3) for i in range(int(n))]))
+p.kill()
+`;
+
+/**
+ * The same function called n times inside a warm runner in the guest, with no agent and no host
+ * in the path: the floor a warm invoke can reach. Python entrypoints on dev images only.
+ */
+async function warmRunnerInGuestMs(
+  home: string,
+  name: string,
+  m: ImageManifest,
+  n: number,
+): Promise<number[]> {
+  const ep = m.entrypoints[m.primary] as
+    | { language?: string; working_dir?: string; module?: string; function?: string; params?: unknown }
+    | undefined;
+  if (!ep || !m.dev || ep.language !== "python") return [];
+  let text = "";
+  const code = await exec({
+    home,
+    name,
+    argv: [
+      "python3",
+      "-c",
+      WARM_DRIVER,
+      ep.working_dir ?? "/app",
+      ep.module ?? "",
+      ep.function ?? "",
+      JSON.stringify(ep.params ?? []),
+      String(n),
+    ],
+    sink: { stdout: (b) => (text += b.toString()), stderr: () => undefined },
+  });
+  return code === 0 ? (JSON.parse(text) as number[]) : [];
+}
+
 async function main(): Promise<void> {
   const home = mvmHome();
   const runs = Number(flags.runs);
@@ -136,6 +197,8 @@ async function main(): Promise<void> {
   const cold: number[] = [];
   const warm: number[] = [];
   const direct: number[] = [];
+  const fresh: number[] = [];
+  const inGuest: number[] = [];
   const name = `bench-${process.pid}`;
   for (let i = 0; i < runs; i++) {
     bare.push(await bareOnce());
@@ -155,6 +218,13 @@ async function main(): Promise<void> {
           await invoke({ home, name, payload: [[], { value: c }], timeoutMs: 60_000 });
           warm.push(performance.now() - t);
         }
+        // --fresh: a one-shot runner per call (a new interpreter and a new import every time).
+        for (let c = 0; c < Math.min(calls, 20); c++) {
+          const t = performance.now();
+          await invoke({ home, name, payload: [[], { value: c }], timeoutMs: 60_000, fresh: true });
+          fresh.push(performance.now() - t);
+        }
+        inGuest.push(...(await warmRunnerInGuestMs(home, name, image.manifest, calls)));
         direct.push(...(await directRunnerMs(home, name, image.manifest, Math.min(calls, 10))));
       }
     } finally {
@@ -188,6 +258,8 @@ async function main(): Promise<void> {
       min: Math.min(...warm),
       max: Math.max(...warm),
     },
+    fresh_invoke_ms: { median: median(fresh), p95: percentile(fresh, 95), samples: fresh },
+    warm_runner_in_guest_ms: { median: median(inGuest), p95: percentile(inGuest, 95), samples: inGuest },
     direct_runner_ms: { median: median(direct), samples: direct },
   };
   const results = join(REPO, "bench/results");
@@ -211,7 +283,10 @@ async function main(): Promise<void> {
     `  ratio to bare          ${(figures.boot_to_ready_ms.median / figures.bare_kernel_to_init_ms.median).toFixed(2)}x`,
     `  guest kernel->agent    median ${f(figures.guest_kernel_to_agent_ms.median)}   (agent's boot_ms, guest clock)`,
     `cold start               median ${f(figures.cold_start_ms.median)}   (boot() call -> first invoke result)`,
-    `warm invoke              median ${f(figures.warm_invoke_ms.median)}, p95 ${f(figures.warm_invoke_ms.p95)}   (invoke() call -> result: connect, hello, run echo(), VM up)`,
+    `warm invoke              median ${f(figures.warm_invoke_ms.median)}, p95 ${f(figures.warm_invoke_ms.p95)}   (invoke() call -> result: connect, hello, echo() in the entrypoint's warm runner, VM up)`,
+    `  in the warm runner     median ${figures.warm_runner_in_guest_ms.median.toFixed(1)} ms, p95 ${figures.warm_runner_in_guest_ms.p95.toFixed(1)} ms   (the same call through a warm runner's pipes, timed inside the guest: no agent, no host; dev images only)`,
+    `fresh invoke (--fresh)   median ${f(figures.fresh_invoke_ms.median)}, p95 ${f(figures.fresh_invoke_ms.p95)}   (invoke() with fresh: a one-shot runner per call, ${fresh.length} calls)`,
+    `  warm / fresh           ${((100 * figures.warm_invoke_ms.median) / figures.fresh_invoke_ms.median).toFixed(1)}% (medians)`,
     `  runner direct in guest median ${f(figures.direct_runner_ms.median)}   (the same runner and call timed inside the guest, no agent; dev images only)`,
     "",
     ...checkSpec(figures),

@@ -20,6 +20,8 @@ export interface Figures {
   guest_kernel_to_agent_ms: { median: number; samples: number[] };
   cold_start_ms: { median: number; samples: number[] };
   warm_invoke_ms: { median: number; p95: number; min: number; max: number };
+  fresh_invoke_ms: { median: number; p95: number; samples: number[] };
+  warm_runner_in_guest_ms: { median: number; p95: number; samples: number[] };
   direct_runner_ms: { median: number; samples: number[] };
 }
 
@@ -44,6 +46,11 @@ export function checkSpec(f: Figures): string[] {
       "warm invoke p95 <= 2x its median (no outliers from the host path)",
       f.warm_invoke_ms.p95 <= 2 * f.warm_invoke_ms.median,
       `${f.warm_invoke_ms.p95.toFixed(0)} / ${f.warm_invoke_ms.median.toFixed(0)} ms`,
+    ],
+    [
+      "warm invoke median <= 10% of the --fresh invoke median (warm runners)",
+      f.warm_invoke_ms.median <= 0.1 * f.fresh_invoke_ms.median,
+      `${f.warm_invoke_ms.median.toFixed(0)} / ${f.fresh_invoke_ms.median.toFixed(0)} ms`,
     ],
   ];
   return [
