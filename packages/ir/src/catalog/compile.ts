@@ -17,6 +17,21 @@ export const compileCodes = {
     hint: "declare one app per file (one app per workload in v0)",
     exit: 1,
   },
+  E_DECLARATION_UNRECOGNISED: {
+    summary: "the file uses the mvm declaration API (or reaches the mvm module) in a form compile cannot read statically, so it is neither extracted nor run",
+    hint: "write the declaration in the supported literal form (@mvm.app(...) after `import mvm`; mvm.app({...})(fn) after `import * as mvm from \"mvm-sdk\"`); a Sandbox script must reach mvm only as mvm.Sandbox or `from mvm import Sandbox`, or record it yourself (MVM_SDK_MODE=record MVM_SDK_OUT_PATH=rec.json <run the script>) and compile --from-recording rec.json",
+    exit: 1,
+  },
+  E_AUTORUN_REFUSED: {
+    summary: "a Sandbox script was not run on the host: auto-run is turned off (--no-auto-run or MVM_NO_AUTO_RUN=1)",
+    hint: "record it yourself where running it is acceptable (MVM_SDK_MODE=record MVM_SDK_OUT_PATH=rec.json <run the script>) and compile --from-recording rec.json",
+    exit: 1,
+  },
+  E_NESTING_TOO_DEEP: {
+    summary: "the input nests brackets or expressions deeper than compile reads (256 brackets; 2,000 chained operators)",
+    hint: "flatten the structure; no declaration, IR document or recording needs this depth",
+    exit: 1,
+  },
   E_NON_LITERAL: {
     summary: "a declaration value is not a literal",
     hint: "write the value literally (strings, numbers, lists, dicts) or with an mvm helper; the compiler never evaluates code",
@@ -60,6 +75,22 @@ export const compileCodes = {
   E_SOURCE_TOO_LARGE: {
     summary: "the source bundle is larger than mvmctl accepts",
     hint: "narrow source include=[...] or add exclude=[...] (the cap is 256 MiB / 20,000 files)",
+    exit: 1,
+  },
+  E_SOURCE_OUTSIDE_PROJECT: {
+    summary: "the source path resolves outside the project directory",
+    hint: "keep sources under the declaration's directory (the IR file's, or the current directory for stdin), or name another root with --source-root DIR",
+    exit: 1,
+  },
+  E_SOURCE_FORBIDDEN: {
+    summary: "the source path is inside /proc, /sys, /dev or $MVM_HOME",
+    hint: "these are never bundled, even with --source-root; point local_path at your project files",
+    exit: 1,
+  },
+  E_SOURCE_NAME_INVALID: {
+    summary:
+      "a source file name cannot be represented in a bundle (not UTF-8, or a control character such as a newline)",
+    hint: "rename the file, or leave it out with exclude=[...]",
     exit: 1,
   },
   E_COMPILE_OUTPUT_FAILED: {

@@ -12,6 +12,12 @@ export function compileCommand(): Command {
     .option("-o, --out <path>", "output directory, or an archive path ending in .tgz / .tar.gz", "out")
     .option("--from-ir <file>", "read Workload IR JSON from a file (- for stdin)")
     .option("--from-recording <file>", "lower a runtime recording JSON")
+    .option(
+      "--source-root <dir>",
+      "also allow local_path sources under DIR (repeatable); default: only the project directory",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option("--json", "print a JSON summary on stdout")
     .option("-q, --quiet", "no progress output")
     .addHelpText(
@@ -21,6 +27,10 @@ The host never imports or runs a declaration file: it is parsed and the literal 
 extracted. Only a script with no mvm.app declaration that calls Sandbox.create(...) is run, in
 record mode, and mvmctl says so first.
 
+local_path sources must resolve (after following links) inside the project directory: the
+declaration's directory, the IR file's directory, or the current directory for IR on stdin.
+--source-root DIR allows another directory; /proc, /sys, /dev and $MVM_HOME are never bundled.
+
 Examples:
   mvmctl compile app.py --out /tmp/hello
   mvmctl compile app.ts --out /tmp/hello.tgz
@@ -28,12 +38,20 @@ Examples:
   cat workload.json | mvmctl compile - --out /tmp/agent-tool
   mvmctl compile --from-recording recording.json --out /tmp/etl
   mvmctl compile script.ts --out /tmp/etl       # no declaration: runs in record mode
-  mvmctl compile app.py --json | jq .ir_hash`,
+  mvmctl compile app.py --json | jq .ir_hash
+  mvmctl compile app.py --source-root ../shared --out /tmp/hello   # local_path("../shared/lib")`,
     )
     .action(
       async (
         entry: string | undefined,
-        o: { out: string; fromIr?: string; fromRecording?: string; json?: boolean; quiet?: boolean },
+        o: {
+          out: string;
+          fromIr?: string;
+          fromRecording?: string;
+          sourceRoot: string[];
+          json?: boolean;
+          quiet?: boolean;
+        },
       ) => {
         const { compile, runRecordScript } = await import("../compile/index.js");
         const reporter = o.json || o.quiet ? silentReporter : createReporter();
@@ -42,6 +60,7 @@ Examples:
           fromIr: o.fromIr,
           fromRecording: o.fromRecording,
           out: o.out,
+          sourceRoots: o.sourceRoot,
           reporter,
           runRecordScript,
         });

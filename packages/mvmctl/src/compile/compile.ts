@@ -1,4 +1,5 @@
 // The compile stage: any input -> validated Workload IR -> staged directory or deterministic .tgz.
+import { realpath } from "node:fs/promises";
 import path from "node:path";
 import {
   canonicalJson,
@@ -8,6 +9,7 @@ import {
   type Workload,
   workloadCanonicalJson,
 } from "@mvm/ir";
+import { mvmHome } from "../home.js";
 import type { Reporter } from "../lib/progress.js";
 import { analyze, failOnErrors } from "./analyze.js";
 import { mvmFlakeUrl, nixpkgsUrl, renderFlake } from "./flake.js";
@@ -17,8 +19,18 @@ import { buildLaunch } from "./launch.js";
 import { checkLockfile } from "./lockfiles.js";
 import { outputTree } from "./output-tree.js";
 import { collectSource } from "./source-bundle.js";
+import { resolveSourceRoot, sourcePolicy } from "./source-root.js";
 import { isArchivePath, writeArchive } from "./write-archive.js";
 import { writeDirectory } from "./write-directory.js";
+
+/** `out` with its parent resolved through links: how the source walk (from realpaths) meets it. */
+async function realOut(out: string): Promise<string> {
+  try {
+    return path.join(await realpath(path.dirname(out)), path.basename(out));
+  } catch {
+    return out;
+  }
+}
 
 export interface CompileOptions {
   entry?: string;
@@ -27,6 +39,10 @@ export interface CompileOptions {
   /** Output directory, or a .tgz / .tar.gz path. Default ./out. */
   out?: string;
   cwd?: string;
+  /** Extra directories sources may come from (--source-root), besides the project directory. */
+  sourceRoots?: string[];
+  /** $MVM_HOME, never bundled. Default mvmHome(). */
+  home?: string;
   reporter: Reporter;
   /** Runs a record-mode script (spawned on the host). Injected so compile stays testable. */
   runRecordScript?: (input: CompileInput, reporter: Reporter) => Promise<CompileInput>;
@@ -72,14 +88,29 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
 
   const out = path.resolve(cwd, opts.out ?? "out");
   const archive = isArchivePath(out);
-  const root = path.resolve(input.baseDir, app.source.path);
+  // The project directory is input.baseDir: the declaration's (or IR/recording file's) directory,
+  // or cwd for stdin. A source must resolve inside it or a --source-root (source-root.ts).
+  const policy = await sourcePolicy({
+    projectDir: input.baseDir,
+    sourceRoots: opts.sourceRoots ?? [],
+    home: opts.home ?? mvmHome(),
+    cwd,
+  });
+  const root = await resolveSourceRoot(
+    app.source.path,
+    path.resolve(input.baseDir, app.source.path),
+    policy,
+    ".apps[0].source",
+  );
   r.step(`bundling source ${path.relative(cwd, root) || "."}`);
   const bundle = await collectSource({
     root,
     include: app.source.include,
     exclude: app.source.exclude,
-    skip: [out],
+    skip: [out, await realOut(out)],
     irPath: ".apps[0].source",
+    forbidden: policy.forbidden,
+    warn: (m) => r.warn(m),
   });
   const fnCheck = await checkFunctions(app, bundle, ".apps[0]");
   const lockDiags = await checkLockfile(app.dependencies, bundle, ".apps[0].dependencies");
