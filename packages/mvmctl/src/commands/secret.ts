@@ -1,18 +1,34 @@
-// `mvmctl secret put|ls|rm`: the host secret store. A value comes from stdin or a no-echo prompt,
-// never from argv (argv is visible in `ps` and shell history).
+// `mvmctl secret put|ls|rm`: the host secret store. A value comes from stdin, --from-file or a
+// no-echo prompt, never from argv (argv is visible in `ps` and shell history); it is handled as
+// bytes end to end and never printed.
 import { Command } from "commander";
 import { mvmHome } from "../home.js";
 
-async function readValue(name: string): Promise<Buffer> {
+/** A trailing newline from `echo` is dropped from text; bytes that are not UTF-8 are kept exactly. */
+export function trimEchoNewline(value: Buffer): Buffer {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(value);
+  } catch {
+    return value;
+  }
+  if (value.at(-1) !== 0x0a) return value;
+  return value.subarray(0, value.at(-2) === 0x0d ? -2 : -1);
+}
+
+async function readValue(name: string, o: { fromFile?: string; raw?: boolean }): Promise<Buffer> {
+  const { MAX_SECRET_BYTES, readSecretFile } = await import("../secrets/store.js");
+  if (o.fromFile !== undefined) return readSecretFile(o.fromFile);
   if (!process.stdin.isTTY) {
+    // Bytes, never decoded: a binary value must be stored exactly. Stop reading past the cap.
     const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    // One trailing newline from `echo` is not part of the value.
-    return Buffer.from(
-      Buffer.concat(chunks)
-        .toString("utf8")
-        .replace(/\r?\n$/, ""),
-    );
+    let total = 0;
+    for await (const c of process.stdin) {
+      chunks.push(c as Buffer);
+      total += (c as Buffer).length;
+      if (total > MAX_SECRET_BYTES + 2) break;
+    }
+    const value = Buffer.concat(chunks);
+    return o.raw ? value : trimEchoNewline(value);
   }
   const { createInterface } = await import("node:readline");
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
@@ -35,14 +51,18 @@ export function secretCommand(): Command {
   cmd
     .command("put")
     .argument("<name>", 'secret name, as in mvm.secret("name")')
-    .description("Store a secret; the value is read from stdin or a prompt, never from the command line")
+    .description(
+      "Store a secret; the value is read from stdin, a file or a prompt, never from the command line",
+    )
+    .option("--from-file <path>", "read the value from a file, byte for byte (binary values welcome)")
+    .option("--raw", "keep stdin byte for byte (by default one trailing newline is dropped from text)")
     .addHelpText(
       "after",
-      '\nExamples:\n  printf %s "$OPENAI_API_KEY" | mvmctl secret put openai-api-key\n  mvmctl secret put api-key        # prompts without echo',
+      '\nValues are stored as bytes: binary values (not UTF-8) are kept exactly; from stdin, one trailing\nnewline is dropped from a text value unless --raw.\n\nExamples:\n  printf %s "$OPENAI_API_KEY" | mvmctl secret put openai-api-key\n  mvmctl secret put tls-key --from-file key.der\n  mvmctl secret put api-key        # prompts without echo',
     )
-    .action(async (name: string) => {
+    .action(async (name: string, o: { fromFile?: string; raw?: boolean }) => {
       const { putSecret } = await import("../secrets/store.js");
-      await putSecret(mvmHome(), name, await readValue(name));
+      await putSecret(mvmHome(), name, await readValue(name, o));
       process.stderr.write(`stored secret ${name}\n`);
     });
   cmd

@@ -1,7 +1,9 @@
-// The host secret store: $MVM_HOME/secrets/ (0700), one file per secret (0600). Values are never
-// printed, logged or sent to a guest; the host-side release path (not built yet) will read them.
+// The host secret store: $MVM_HOME/secrets/ (0700), one file per secret (0600), holding the value's
+// exact bytes (binary values included). Values are never printed, logged or sent to a guest; the
+// host-side release path (not built yet) will read them with readSecret.
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { constants as fsc } from "node:fs";
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
 
@@ -39,6 +41,38 @@ export async function putSecret(home: string, name: string, value: Buffer): Prom
   const tmp = join(dir, `.${name}.tmp-${randomBytes(4).toString("hex")}`);
   await writeFile(tmp, value, { mode: 0o600 });
   await rename(tmp, join(dir, name));
+}
+
+/** A stored value, byte for byte. */
+export async function readSecret(home: string, name: string): Promise<Buffer> {
+  checkName(name);
+  try {
+    return await readFile(join(secretsDir(home), name));
+  } catch {
+    throw new MvmError("E_SECRET_NOT_FOUND", `no secret named ${name}`, {
+      hint: "mvmctl secret ls lists the stored names",
+    });
+  }
+}
+
+/** A value from a file (`secret put --from-file`): a regular file of at most MAX_SECRET_BYTES, as bytes. */
+export async function readSecretFile(file: string): Promise<Buffer> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    // O_NONBLOCK: a FIFO given as the file is refused below, not waited on.
+    fh = await open(file, fsc.O_RDONLY | fsc.O_NONBLOCK);
+  } catch (e) {
+    throw new MvmError("E_INPUT_NOT_FOUND", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new MvmError("E_INPUT_NOT_FOUND", `${file} is not a regular file`);
+    if (st.size > MAX_SECRET_BYTES)
+      throw new MvmError("E_SECRET_TOO_LARGE", `${file} is over ${MAX_SECRET_BYTES} bytes`);
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
 }
 
 export interface SecretInfo {
