@@ -178,9 +178,13 @@ function writeAll(fd, buf) {
   for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
 }
 
+// Puts back what the call's env replaced: each of its names gets its value from before the call
+// (or is removed). Other changes to process.env are process state, like module globals.
 function restoreEnv(saved) {
-  for (const k of Object.keys(process.env)) if (!Object.hasOwn(saved, k)) delete process.env[k];
-  for (const [k, v] of Object.entries(saved)) if (process.env[k] !== v) process.env[k] = v;
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
 }
 
 // Warm mode (docs/protocol.md "Warm runners"): import once, then serve calls one at a time.
@@ -217,8 +221,9 @@ async function serve(workingDir, module, fnName, paramsJson) {
       const nl = body.indexOf(10);
       const head = JSON.parse(body.subarray(0, nl < 0 ? body.length : nl).toString("utf8"));
       const raw = nl < 0 ? "" : body.subarray(nl + 1).toString("utf8");
-      const saved = { ...process.env };
-      Object.assign(process.env, head.env ?? {});
+      const callEnv = head.env ?? {};
+      const saved = Object.fromEntries(Object.keys(callEnv).map((k) => [k, process.env[k]]));
+      Object.assign(process.env, callEnv);
       process.chdir(head.cwd || "/");
       const started = performance.now();
       let code;
@@ -231,7 +236,9 @@ async function serve(workingDir, module, fnName, paramsJson) {
         process.chdir("/");
       }
       const ms = Math.round((performance.now() - started) * 1000) / 1000;
-      const out = Buffer.from(`${JSON.stringify({ exit_code: code, ms })}\n${text}`, "utf8");
+      // last: this runner exits after the reply (a failed import); the agent starts a new one.
+      const replyHead = failed ? { exit_code: code, ms, last: true } : { exit_code: code, ms };
+      const out = Buffer.from(`${JSON.stringify(replyHead)}\n${text}`, "utf8");
       const len = Buffer.alloc(4);
       len.writeUInt32BE(out.length, 0);
       writeAll(4, Buffer.concat([len, out]));

@@ -175,11 +175,12 @@ def read_exact(f, n):
 
 
 def restore_environ(saved):
-    for k in list(os.environ):
-        if k not in saved:
-            del os.environ[k]
+    """Puts back what the call's env replaced: each of its names gets its value from before the
+    call (or is removed). Other changes to os.environ are process state, like module globals."""
     for k, v in saved.items():
-        if os.environ.get(k) != v:
+        if v is None:
+            os.environ.pop(k, None)
+        else:
             os.environ[k] = v
 
 
@@ -220,8 +221,9 @@ def serve(working_dir, module, function, params_json):
             return 0
         head, _, raw = body.partition(b"\n")
         req = json.loads(head)
-        saved = dict(os.environ)
-        os.environ.update(req.get("env") or {})
+        call_env = req.get("env") or {}
+        saved = {k: os.environ.get(k) for k in call_env}
+        os.environ.update(call_env)
         os.chdir(req.get("cwd") or "/")
         started = time.perf_counter()
         try:
@@ -236,7 +238,10 @@ def serve(working_dir, module, function, params_json):
                 f.flush()
             except (OSError, ValueError):
                 pass
-        out = json.dumps({"exit_code": code, "ms": round(ms, 3)}).encode() + b"\n" + text.encode()
+        head = {"exit_code": code, "ms": round(ms, 3)}
+        if failed:
+            head["last"] = True  # this runner exits after the reply; the agent starts a new one
+        out = json.dumps(head).encode() + b"\n" + text.encode()
         replies.write(struct.pack(">I", len(out)) + out)
         if failed:
             return code  # the import failed: the next call starts a fresh runner and retries

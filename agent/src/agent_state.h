@@ -76,6 +76,7 @@ typedef struct runner {
     uint32_t rep_len;
     int head_done;
     int exited, status;
+    int retiring;       /* said "last" in its reply: it exits next, so no call may be sent to it */
     int64_t drain_until, last_used;
 } runner_t;
 

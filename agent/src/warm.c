@@ -37,7 +37,8 @@ static void reply_reset(runner_t *r) {
 
 static runner_t *runner_for(const entrypoint_t *ep) {
     for (int i = 0; i < MAX_RUNNERS; i++)
-        if (A.runners[i].used && A.runners[i].ep == ep && !A.runners[i].exited) return &A.runners[i];
+        if (A.runners[i].used && A.runners[i].ep == ep && !A.runners[i].exited && !A.runners[i].retiring)
+            return &A.runners[i];
     return NULL;
 }
 
@@ -58,7 +59,7 @@ static runner_t *runner_slot(void) {
     for (int i = 0; i < MAX_RUNNERS; i++) {
         runner_t *r = &A.runners[i];
         if (!r->used) return r;
-        if (!r->job && !r->exited && (!lru || r->last_used < lru->last_used)) lru = r;
+        if (!r->job && !r->exited && !r->retiring && (!lru || r->last_used < lru->last_used)) lru = r;
     }
     if (!lru) return NULL;
     runner_drop(lru);
@@ -227,9 +228,14 @@ static void reply_broken(runner_t *r, const char *why) {
 /* The reply is complete: read the output the runner wrote before it, then settle the call. */
 static void reply_done(runner_t *r) {
     job_t *j = r->job;
-    int code = 1;
-    const char *c = strstr(r->head, "\"exit_code\":");
-    if (c) code = atoi(c + 12) & 0xff;
+    /* Header: {"exit_code": N, "ms": F, "last": true?}; a header we cannot read counts as exit 1. */
+    jtok t[32];
+    uint32_t nt = 0;
+    int64_t code = 1;
+    if (json_parse(r->head, r->head_len, t, 32, &nt) == JSON_OK && t[0].type == J_OBJECT) {
+        if (json_int(r->head, t, json_get(r->head, t, 0, "exit_code"), 0, 255, &code) != 0) code = 1;
+        if (json_bool(t, json_get(r->head, t, 0, "last")) == 1) r->retiring = 1;
+    }
     reply_reset(r);
     r->last_used = mono_ms();
     if (!j || j->timed_out || j->capped || j->detached) return; /* being killed; its death settles it */
@@ -254,7 +260,7 @@ static void reply_done(runner_t *r) {
     r->job = NULL;
     j->runner = NULL;
     j->pid = 0;
-    j->status = code << 8; /* as a wait status: exited with code */
+    j->status = (int)code << 8; /* as a wait status: exited with code */
     j->exited = 1;
 }
 

@@ -35,8 +35,7 @@ export const ENTRYPOINTS = {
   length: { function: "length", params: [p("data")] },
   counter: { function: "counter", params: [p("sleep", false), p("die", false)] },
   bail: { function: "bail", params: [p("code")] },
-  set_env: { function: "set_env", params: [] },
-  get_env: { function: "get_env", params: [] },
+  envprobe: { function: "envprobe", params: [p("leak", false)] },
 };
 
 export interface AgentOptions {
@@ -86,6 +85,14 @@ export function makeRoot(opts: AgentOptions = {}): string {
     working_dir: app,
     env: {},
     params: [p("name"), p("punct", false)],
+  };
+  entrypoints.missingModule = {
+    kind: "function",
+    language: "python",
+    module: "nosuch",
+    function: "f",
+    working_dir: app,
+    params: [],
   };
   entrypoints.counterJs = {
     kind: "function",

@@ -71,9 +71,15 @@ describe("warm runners", () => {
     assert.equal(without.out.req, null, "the previous call's env is gone");
     assert.equal(without.out.pid, withEnv.out.pid);
     assert.notEqual(without.out.cwd, withEnv.out.cwd);
-    await a.client.invoke({ entrypoint: "set_env", stdin: call(), env: { REQ_VAR: "x" } });
-    const seen = json((await a.client.invoke({ entrypoint: "get_env", stdin: call() })).stdout);
-    assert.deepEqual(seen, { LEAK: null, REQ_VAR: null, RT_VAR: "from-runtime" });
+    const set = await a.client.invoke({
+      entrypoint: "envprobe",
+      stdin: call([], { leak: "from-a-call" }),
+      env: { REQ_VAR: "x" },
+    });
+    assert.deepEqual(json(set.stdout), { LEAK: "from-a-call", REQ_VAR: "x", RT_VAR: "from-runtime" });
+    const seen = json((await a.client.invoke({ entrypoint: "envprobe", stdin: call() })).stdout);
+    // The call's env goes; what the function itself set stays, like any other process state.
+    assert.deepEqual(seen, { LEAK: "from-a-call", REQ_VAR: null, RT_VAR: "from-runtime" });
   });
 
   it("a timeout kills the runner (124) and the next call gets a fresh one (state reset)", async () => {
@@ -113,6 +119,15 @@ describe("warm runners", () => {
     assert.equal(e.exitCode, 137);
     assert.match(e.message, /exited with code 3/);
     await rejectsWith(a.client.invoke({ entrypoint: "bail", stdin: call([0]) }), "wrapper_crashed");
+  });
+
+  it("a failed import is that call's entrypoint_invalid envelope, and the next call retries it", async () => {
+    for (let i = 0; i < 2; i++) {
+      const r = await a.client.invoke({ entrypoint: "missingModule", stdin: call() });
+      assert.equal(r.exitCode, 1);
+      assert.equal(r.envelope?.kind, "entrypoint_invalid");
+      assert.match(r.envelope?.message ?? "", /module 'nosuch' not found/);
+    }
   });
 
   it("user exceptions keep the envelope and the runner stays warm", async () => {
