@@ -1,5 +1,6 @@
 // `fs` verbs on a running instance's filesystem (guest paths are absolute).
 import { openInstance } from "./agent/open-instance.js";
+import type { AgentSession } from "./agent/session.js";
 
 export interface FsEntry {
   name: string;
@@ -9,33 +10,27 @@ export interface FsEntry {
   mtime_ms: number;
 }
 
+type Call = (op: string, args: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
 async function withAgent<T>(
   home: string,
   name: string,
-  f: (call: (op: string, args: Record<string, unknown>) => Promise<Record<string, unknown>>) => Promise<T>,
+  f: (call: Call, agent: AgentSession) => Promise<T>,
 ): Promise<T> {
   const { agent } = await openInstance(home, name);
   try {
-    return await f((op, args) => agent.fs(op, args));
+    return await f((op, args) => agent.fs(op, args), agent);
   } finally {
     agent.close();
   }
 }
 
-/** Reads a whole file, in the agent's chunks. */
+/**
+ * Reads a whole file, in the agent's chunks; bounded by the size the guest claims and a maximum,
+ * so a guest cannot keep the host reading (protocol/client.ts fsReadFile).
+ */
 export function fsRead(home: string, name: string, path: string): Promise<Buffer> {
-  return withAgent(home, name, async (call) => {
-    const parts: Buffer[] = [];
-    let offset = 0;
-    for (;;) {
-      const r = await call("fs.read", { path, offset });
-      const chunk = Buffer.from(String(r.data_b64 ?? ""), "base64");
-      parts.push(chunk);
-      offset += chunk.length;
-      if (r.eof === true || chunk.length === 0) break;
-    }
-    return Buffer.concat(parts);
-  });
+  return withAgent(home, name, (_call, agent) => agent.readFile(path));
 }
 
 /** Writes a file in chunks below the frame limit (base64 grows data by 4/3). */

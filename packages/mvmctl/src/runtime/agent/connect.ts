@@ -47,6 +47,9 @@ class ClientSession implements AgentSession {
     const r = await this.client.hooksRun(phase, handlers(sink), timeoutMs);
     return r.signal ? 128 + r.signal : r.exitCode;
   }
+  readFile(path: string): Promise<Buffer> {
+    return this.client.fsReadFile(path);
+  }
   async fs(op: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
     const { id: _id, ok: _ok, ...fields } = await this.client.request({ op, ...args });
     return fields;

@@ -46,6 +46,8 @@ export interface AgentSession {
   invoke(req: InvokeRequest, sink: OutputSink): Promise<number>;
   exec(req: ExecRequest, sink: OutputSink): Promise<number>;
   hooksRun(phase: string, sink: OutputSink, timeoutMs?: number): Promise<number>;
+  /** A whole guest file, read in bounded chunks (protocol/client.ts fsReadFile). */
+  readFile(path: string): Promise<Buffer>;
   /** An fs.* op with its arguments; resolves with the reply's fields. */
   fs(op: string, args: Record<string, unknown>): Promise<Record<string, unknown>>;
   shutdown(graceMs: number): Promise<void>;

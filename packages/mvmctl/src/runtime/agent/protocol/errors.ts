@@ -2,6 +2,7 @@
 // codes and hints are the catalogue's (packages/ir/src/catalog/runtime.ts): 124 for an invoke
 // timeout, 137 for a crashed wrapper, 1 otherwise (spec/cli.md).
 import { type ErrorCode, MvmError } from "@mvm/ir/errors";
+import { guestText } from "./validate.js";
 
 export type AgentErrorKind =
   | "timeout"
@@ -64,8 +65,12 @@ export class AgentError extends MvmError {
 
 /** Builds the error for an agent's `{ok:false, error:{kind, message}}` reply. */
 export function fromAgentReply(error: unknown, op: string): AgentError {
-  const e = (error ?? {}) as { kind?: unknown; message?: unknown };
-  const kind = typeof e.kind === "string" ? e.kind : "internal";
-  const message = typeof e.message === "string" ? e.message : "the agent reported an error without a message";
+  const e = (typeof error === "object" && error !== null ? error : {}) as {
+    kind?: unknown;
+    message?: unknown;
+  };
+  const kind = typeof e.kind === "string" && /^[a-z][a-z0-9_]{0,63}$/.test(e.kind) ? e.kind : "internal";
+  const message =
+    typeof e.message === "string" ? guestText(e.message) : "the agent reported an error without a message";
   return new AgentError(kind, `${op}: ${message}`);
 }
