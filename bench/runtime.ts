@@ -99,11 +99,11 @@ p = subprocess.Popen(["python3", "/usr/lib/mvm/runner.py", "--serve", wd, mod, f
 os.close(r3); os.close(w4)
 rep = os.fdopen(r4, "rb")
 def call(i):
-    body = json.dumps({"cwd": "/", "env": {}}).encode() + b"\n" + json.dumps([[], {"value": i}]).encode()
+    body = json.dumps({"cwd": "/", "env": {}}).encode() + b"\\n" + json.dumps([[], {"value": i}]).encode()
     t = time.perf_counter()
     os.write(w3, struct.pack(">I", len(body)) + body)
     size = struct.unpack(">I", rep.read(4))[0]
-    head = json.loads(rep.read(size).split(b"\n", 1)[0])
+    head = json.loads(rep.read(size).split(b"\\n", 1)[0])
     if head["exit_code"] != 0: sys.exit(1)
     return (time.perf_counter() - t) * 1000
 call(-1)
