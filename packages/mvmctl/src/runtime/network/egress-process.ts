@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MvmError } from "@mvm/ir/errors";
 import { writeFileAtomic } from "../../lib/atomic-write.js";
+import { helperEnv } from "../../lib/child-env.js";
 import { processAlive, sleep, waitGone } from "../proc.js";
 import type { EgressRule } from "./egress-proxy.js";
 
@@ -74,6 +75,8 @@ export async function startEgressProxy(
     const child = spawn(process.execPath, [...e.execArgv, e.path, configPath], {
       detached: true,
       stdio: ["ignore", out, out],
+      // Only PATH and LANG: the proxy never sees the CLI's environment (credentials, MVM_*).
+      env: helperEnv(),
     });
     child.unref();
     pid = child.pid;

@@ -13,6 +13,7 @@ import { execFile, spawn } from "node:child_process";
 import { existsSync, constants as fsConstants } from "node:fs";
 import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { helperEnv } from "../../lib/child-env.js";
 import { sha256File } from "../../lib/file-hash.js";
 import { PROBE_EXIT_PORT, PROBE_OK_STATUS, probeInitramfs } from "./kvm-probe-init.js";
 import { KVM_CPU_MODELS, probeArgs } from "./qemu-args.js";
@@ -163,7 +164,7 @@ interface RunOutcome {
 
 function runQemu(qemu: string, args: string[], timeoutMs: number): Promise<RunOutcome> {
   return new Promise((resolve) => {
-    const child = spawn(qemu, args, { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(qemu, args, { stdio: ["ignore", "ignore", "pipe"], env: helperEnv() });
     let stderr = "";
     let timedOut = false;
     child.stderr.on("data", (d: Buffer) => {

@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
+import { helperEnv } from "../../lib/child-env.js";
 import { processAlive, waitGone } from "../proc.js";
 import { type StartedVm, type StopOptions, unsupported, type VmmDriver } from "./driver.js";
 import { type QemuLaunchSpec, qemuArgs } from "./qemu-args.js";
@@ -29,7 +30,12 @@ export class QemuDriver implements VmmDriver {
     const argv = qemuArgs(spec);
     const log = openSync(vmmLog, "a");
     try {
-      const child = spawn(this.binary, argv, { detached: true, stdio: ["ignore", log, log] });
+      // Only PATH and LANG: QEMU never sees the CLI's environment (credentials, MVM_* settings).
+      const child = spawn(this.binary, argv, {
+        detached: true,
+        stdio: ["ignore", log, log],
+        env: helperEnv(),
+      });
       await new Promise<void>((resolve, reject) => {
         child.once("spawn", () => resolve());
         child.once("error", (e) =>
