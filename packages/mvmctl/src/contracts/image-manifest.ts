@@ -132,11 +132,16 @@ export async function readImageManifest(dir: string): Promise<ImageManifest> {
   if (!read.ok)
     throw new MvmError("E_IMAGE_CORRUPT", `image ${shown}: ${file} ${read.reason}`, { hint: REBUILD });
   const version = field(read.value, "image_format_version");
+  if (typeof version !== "number") {
+    throw new MvmError("E_IMAGE_CORRUPT", `image ${shown} has an image.json with no image_format_version`, {
+      hint: REBUILD,
+    });
+  }
   if (version !== IMAGE_FORMAT_VERSION) {
-    const older = typeof version === "number" && version < IMAGE_FORMAT_VERSION;
+    const older = version < IMAGE_FORMAT_VERSION;
     throw new MvmError(
       "E_FORMAT_VERSION",
-      `image ${shown} has image.json format ${JSON.stringify(version ?? null)}; this mvmctl reads format ${IMAGE_FORMAT_VERSION}`,
+      `image ${shown} has image.json format ${version}; this mvmctl reads format ${IMAGE_FORMAT_VERSION}`,
       {
         hint: older
           ? `it was built by an older mvmctl: ${REBUILD}`
