@@ -8,9 +8,10 @@
 // MVM_EGRESS_RESOLVE mapping that name to 127.0.0.1 for the proxy's dial only. The allowlist check
 // is still on the declared name and port, exactly as for a real DNS name.
 import assert from "node:assert/strict";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { type E2eHome, e2eHome, expectCode } from "./e2e-helpers.js";
@@ -83,8 +84,9 @@ def direct(host: str, port: int) -> str:
 }
 
 test("bridge: declared egress goes through the host proxy, the rest is refused and logged", async () => {
-  const src = join(h.home, "src-egress");
-  await mkdir(src, { recursive: true });
+  // Sources live outside MVM_HOME (compile never bundles files from inside it).
+  const src = await mkdtemp(join(tmpdir(), "mvm-egress-src-"));
+  after(() => rm(src, { recursive: true, force: true }));
   await writeFile(join(src, "app.py"), appSource(port));
   const out = join(h.home, "compiled-egress");
   expectCode(h, await h.run(["compile", join(src, "app.py"), "--out", out]), 0, "compile");

@@ -233,9 +233,10 @@ export function createEgressProxy(o: EgressProxyOptions): Server {
     status: number,
     text: string,
     d: Omit<EgressDecision, "time" | "decision">,
+    body = d.reason,
   ) => {
     o.log({ time: now(), decision: "deny", ...d });
-    reply(client, status, text, `mvm egress proxy: ${d.reason}`);
+    reply(client, status, text, `mvm egress proxy: ${body}`);
   };
 
   const handle = async (client: Socket, headBuf: Buffer, rest: Buffer): Promise<void> => {
@@ -288,7 +289,13 @@ export function createEgressProxy(o: EgressProxyOptions): Server {
       }
     }
     if (!isAllowed(o.allowlist, host, port)) {
-      deny(client, 403, "Forbidden", { method, host, port, reason: "not declared" });
+      deny(
+        client,
+        403,
+        "Forbidden",
+        { method, host, port, reason: "not declared" },
+        `${host}:${port} is not in the workload's egress allowlist`,
+      );
       return;
     }
     const target = await resolveTarget(canonicalHost(host) as CanonicalHost);
