@@ -2,6 +2,7 @@ export * from "./canonical.js";
 export * from "./catalog/index.js";
 export * from "./egress-policy.js";
 export * from "./errors.js";
+export * from "./json-depth.js";
 export * from "./path.js";
 export * from "./recording.js";
 export * from "./rules.js";

@@ -3,6 +3,7 @@
 import { getNodeValue, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { z } from "zod";
 import { type Diagnostic, diagnostic } from "./errors.js";
+import { jsonDepthDiagnostic } from "./json-depth.js";
 import { formatPath } from "./path.js";
 import { EnvValue, Image, Network, SCHEMA_VERSION } from "./schema.js";
 import { jsonLocator, lineCol, type ValidationResult, validateWorkload } from "./validate.js";
@@ -149,6 +150,8 @@ export function lowerRecording(rec: Recording): { value?: unknown; diagnostics: 
 
 /** Parses, checks and lowers recording JSON text, then validates the resulting IR. */
 export function lowerRecordingText(text: string, file: string): ValidationResult {
+  const tooDeep = jsonDepthDiagnostic(text, file);
+  if (tooDeep) return { diagnostics: [tooDeep] };
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
   if (errors.length > 0 || !root) {

@@ -11,6 +11,7 @@ import {
 import type { z } from "zod";
 import { isErrorCode } from "./catalog/index.js";
 import { type Diagnostic, diagnostic, errorsOf, type Location } from "./errors.js";
+import { jsonDepthDiagnostic } from "./json-depth.js";
 import { formatPath, type PathSegment } from "./path.js";
 import { checkRules } from "./rules.js";
 import { MAX_MINOR, SUPPORTED_MAJOR, Workload } from "./schema.js";
@@ -228,6 +229,8 @@ export function jsonLocator(text: string, file: string, root: Node): Locator {
 
 /** Parses and validates IR JSON text. Syntax errors carry file:line:col. */
 export function validateWorkloadText(text: string, file: string): ValidationResult {
+  const tooDeep = jsonDepthDiagnostic(text, file);
+  if (tooDeep) return { diagnostics: [tooDeep] };
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, {
     disallowComments: true,

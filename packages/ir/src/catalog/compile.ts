@@ -18,17 +18,20 @@ export const compileCodes = {
     exit: 1,
   },
   E_DECLARATION_UNRECOGNISED: {
-    summary: "the file uses the mvm declaration API (or reaches the mvm module) in a form compile cannot read statically, so it is neither extracted nor run",
-    hint: "write the declaration in the supported literal form (@mvm.app(...) after `import mvm`; mvm.app({...})(fn) after `import * as mvm from \"mvm-sdk\"`); a Sandbox script must reach mvm only as mvm.Sandbox or `from mvm import Sandbox`, or record it yourself (MVM_SDK_MODE=record MVM_SDK_OUT_PATH=rec.json <run the script>) and compile --from-recording rec.json",
+    summary:
+      "the file uses the mvm declaration API (or reaches the mvm module) in a form compile cannot read statically, so it is neither extracted nor run",
+    hint: 'write the declaration in the supported literal form (@mvm.app(...) after `import mvm`; mvm.app({...})(fn) after `import * as mvm from "mvm-sdk"`); a Sandbox script must reach mvm only as mvm.Sandbox or `from mvm import Sandbox`, or record it yourself (MVM_SDK_MODE=record MVM_SDK_OUT_PATH=rec.json <run the script>) and compile --from-recording rec.json',
     exit: 1,
   },
   E_AUTORUN_REFUSED: {
-    summary: "a Sandbox script was not run on the host: auto-run is turned off (--no-auto-run or MVM_NO_AUTO_RUN=1)",
+    summary:
+      "a Sandbox script was not run on the host: auto-run is turned off (--no-auto-run or MVM_NO_AUTO_RUN=1)",
     hint: "record it yourself where running it is acceptable (MVM_SDK_MODE=record MVM_SDK_OUT_PATH=rec.json <run the script>) and compile --from-recording rec.json",
     exit: 1,
   },
   E_NESTING_TOO_DEEP: {
-    summary: "the input nests brackets or expressions deeper than compile reads (256 brackets; 2,000 chained operators)",
+    summary:
+      "the input nests brackets or expressions deeper than compile reads (256 brackets or indentation levels; 4,000 chained tokens)",
     hint: "flatten the structure; no declaration, IR document or recording needs this depth",
     exit: 1,
   },

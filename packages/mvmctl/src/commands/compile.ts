@@ -1,6 +1,6 @@
 // `mvmctl compile`: parse flags, call the compile stage, render the result.
 import { Command } from "commander";
-import { createReporter, silentReporter } from "../cli/reporter.js";
+import { createReporter, type Reporter, silentReporter } from "../cli/reporter.js";
 
 export function compileCommand(): Command {
   return new Command("compile")
@@ -19,13 +19,22 @@ export function compileCommand(): Command {
       [] as string[],
     )
     .option("--json", "print a JSON summary on stdout")
-    .option("-q, --quiet", "no progress output")
+    .option(
+      "-q, --quiet",
+      "no progress output (the warning before a script runs on this host is still printed)",
+    )
+    .option(
+      "--no-auto-run",
+      "never run a Sandbox script on this host in record mode (also MVM_NO_AUTO_RUN=1); such a file is refused with E_AUTORUN_REFUSED",
+    )
     .addHelpText(
       "after",
       `
 The host never imports or runs a declaration file: it is parsed and the literal declaration is
-extracted. Only a script with no mvm.app declaration that calls Sandbox.create(...) is run, in
-record mode, and mvmctl says so first.
+extracted. Only a script that provably does not use the declaration API in any form and calls
+Sandbox.create(...) is run, in record mode, and mvmctl says so first on stderr (even with -q and
+--json). A file it cannot classify is refused (E_DECLARATION_UNRECOGNISED), never run.
+--no-auto-run or MVM_NO_AUTO_RUN=1 turns auto-run off (E_AUTORUN_REFUSED).
 
 local_path sources must resolve (after following links) inside the project directory: the
 declaration's directory, the IR file's directory, or the current directory for IR on stdin.
@@ -38,6 +47,7 @@ Examples:
   cat workload.json | mvmctl compile - --out /tmp/agent-tool
   mvmctl compile --from-recording recording.json --out /tmp/etl
   mvmctl compile script.ts --out /tmp/etl       # no declaration: runs in record mode
+  MVM_NO_AUTO_RUN=1 mvmctl compile app.py       # CI: never run anything
   mvmctl compile app.py --json | jq .ir_hash
   mvmctl compile app.py --source-root ../shared --out /tmp/hello   # local_path("../shared/lib")`,
     )
@@ -49,12 +59,19 @@ Examples:
           fromIr?: string;
           fromRecording?: string;
           sourceRoot: string[];
+          autoRun?: boolean;
           json?: boolean;
           quiet?: boolean;
         },
       ) => {
         const { compile, runRecordScript } = await import("../compile/index.js");
         const reporter = o.json || o.quiet ? silentReporter : createReporter();
+        // The warning that a script is about to run ON THIS HOST is never silenced: on stderr, so
+        // --json's stdout stays one JSON document.
+        const loud: Reporter =
+          reporter === silentReporter
+            ? { ...silentReporter, warn: (m) => process.stderr.write(`warning: ${m}\n`) }
+            : reporter;
         const res = await compile({
           entry,
           fromIr: o.fromIr,
@@ -62,7 +79,8 @@ Examples:
           out: o.out,
           sourceRoots: o.sourceRoot,
           reporter,
-          runRecordScript,
+          noAutoRun: o.autoRun === false,
+          runRecordScript: (input) => runRecordScript(input, loud),
         });
         const warnings = res.diagnostics.filter((d) => d.severity === "warning");
         if (o.json) {

@@ -44,6 +44,11 @@ export interface CompileOptions {
   /** $MVM_HOME, never bundled. Default mvmHome(). */
   home?: string;
   reporter: Reporter;
+  /**
+   * Never auto-run a Sandbox script (--no-auto-run); MVM_NO_AUTO_RUN=1 in the environment does the
+   * same whatever this says, so CI can turn auto-run off for every compile.
+   */
+  noAutoRun?: boolean;
   /** Runs a record-mode script (spawned on the host). Injected so compile stays testable. */
   runRecordScript?: (input: CompileInput, reporter: Reporter) => Promise<CompileInput>;
 }
@@ -55,6 +60,12 @@ export interface CompileResult {
   outKind: "directory" | "archive";
   files: string[];
   diagnostics: Diagnostic[];
+}
+
+/** MVM_NO_AUTO_RUN: anything but unset, empty, 0, false, no or off turns auto-run off. */
+export function autoRunDisabledByEnv(env: NodeJS.ProcessEnv): boolean {
+  const v = env.MVM_NO_AUTO_RUN?.trim().toLowerCase();
+  return v !== undefined && v !== "" && !["0", "false", "no", "off"].includes(v);
 }
 
 export async function compile(opts: CompileOptions): Promise<CompileResult> {
@@ -71,6 +82,13 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   r.step(`reading ${input.file} (${input.kind})`);
   let analysis = await analyze(input);
   if (analysis.recordMode) {
+    if (opts.noAutoRun || autoRunDisabledByEnv(process.env)) {
+      throw new MvmError(
+        "E_AUTORUN_REFUSED",
+        `${input.file} has no mvm.app declaration and calls Sandbox.create: it would run ON THIS HOST in record mode, and auto-run is off (${opts.noAutoRun ? "--no-auto-run" : "MVM_NO_AUTO_RUN"})`,
+        { location: { file: input.file } },
+      );
+    }
     if (!opts.runRecordScript) {
       throw new MvmError("E_NO_DECLARATION", `${input.file} has no mvm.app declaration`, {
         location: { file: input.file },

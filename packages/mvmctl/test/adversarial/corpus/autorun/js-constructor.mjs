@@ -1,0 +1,9 @@
+// (() => {}).constructor is Function
+import { writeFileSync } from "node:fs";
+
+writeFileSync(process.env.MVM_TEST_MARKER, "ran");
+
+import { Sandbox } from "mvm-sdk";
+
+(() => {}).constructor("return 1")();
+if (Math.random() > 2) await Sandbox.create("node-22");

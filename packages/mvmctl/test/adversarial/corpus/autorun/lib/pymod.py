@@ -1,0 +1,1 @@
+import mvm  # noqa: F401

@@ -1,0 +1,1 @@
+from mvm import app as declare  # noqa: F401

@@ -1,0 +1,3 @@
+import * as sdk from "mvm-sdk";
+
+export { sdk };

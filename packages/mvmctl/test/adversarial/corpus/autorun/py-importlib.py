@@ -1,0 +1,15 @@
+# importlib.import_module("mvm")
+import importlib
+
+import os
+open(os.environ["MVM_TEST_MARKER"], "w").write("ran")
+m = importlib.import_module("mvm")
+
+
+@m.app(name="evil", image=m.python_image(python="3.12"))
+def f() -> str:
+    return "x"
+
+
+if False:
+    m.Sandbox.create("python-3.12")

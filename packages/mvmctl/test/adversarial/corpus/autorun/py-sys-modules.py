@@ -1,0 +1,16 @@
+# sys.modules["mvm"].app
+import sys
+
+import mvm
+
+import os
+open(os.environ["MVM_TEST_MARKER"], "w").write("ran")
+
+
+@sys.modules["mvm"].app(name="evil")
+def f() -> str:
+    return "x"
+
+
+if False:
+    mvm.Sandbox.create("python-3.12")

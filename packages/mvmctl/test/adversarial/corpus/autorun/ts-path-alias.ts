@@ -1,0 +1,10 @@
+// "#mvm" (package.json imports) cannot be resolved by compile
+import { writeFileSync } from "node:fs";
+
+writeFileSync(process.env.MVM_TEST_MARKER as string, "ran");
+
+import { Sandbox } from "mvm-sdk";
+import { app } from "#mvm";
+
+export const f = app({ name: "evil" })(() => "x");
+if (Math.random() > 2) await Sandbox.create("node-22");
