@@ -1,7 +1,8 @@
 // E_FUNCTION_NOT_FOUND and signatures: each function entrypoint's module must be in the bundle and
 // define the function. The parsers read the module; nothing is imported or run.
 import { readFile } from "node:fs/promises";
-import { type App, type Diagnostic, diagnostic } from "@mvm/ir";
+import { type App, type Diagnostic, diagnostic, lineCol } from "@mvm/ir";
+import { scanJsNesting, scanPythonNesting } from "./nesting.js";
 import type { FoundFunction, Param } from "./signature.js";
 import type { SourceBundle } from "./source-bundle.js";
 
@@ -57,6 +58,23 @@ export async function checkFunctions(app: App, bundle: SourceBundle, irBase: str
       continue;
     }
     const text = await readFile(hit.abs, "utf8");
+    // The module is parsed next: too deep a file would crash oxc (SIGSEGV) or the tree walks.
+    const scanned = e.language === "python" ? text.replace(/\r\n?/g, "\n") : text;
+    const deep = e.language === "python" ? scanPythonNesting(scanned) : scanJsNesting(scanned);
+    if (deep) {
+      const lc = lineCol(scanned, deep.offset);
+      diagnostics.push(
+        diagnostic(
+          "E_NESTING_TOO_DEEP",
+          `${p}.module`,
+          `${hit.path}:${lc.line}:${lc.column}: ${deep.detail}`,
+          {
+            location: { file: hit.abs, ...lc },
+          },
+        ),
+      );
+      continue;
+    }
     const found = await findFunction(e.language, text, hit.abs, e.function);
     if (!found) {
       diagnostics.push(

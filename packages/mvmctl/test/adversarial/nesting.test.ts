@@ -150,6 +150,62 @@ describe("deep nesting: E_NESTING_TOO_DEEP with a location, never a crash", () =
   });
 });
 
+describe("just under the caps: the frontends answer, they do not overflow", () => {
+  const cases: [string, string, string][] = [
+    [
+      "app.ts",
+      `import * as mvm from "mvm-sdk";\nexport const f = mvm.app({ name: "x", image: ${"!".repeat(3950)}1 })(() => 1);\n`,
+      "E_NON_LITERAL",
+    ],
+    ["bad.ts", `const x = ${"!".repeat(3950)}1 +;\n`, "E_SYNTAX"],
+    ["bad.py", `import mvm\nx = ${"not ".repeat(3950)}1 +\n`, "E_SYNTAX"],
+    [
+      "app.py",
+      `import mvm\n\n\n@mvm.app(name="x", image=${"[".repeat(250)}${"]".repeat(250)})\ndef f():\n    return 1\n`,
+      "E_BAD_KWARG",
+    ],
+  ];
+  for (const [file, text, code] of cases) {
+    it(`${file}: ${code}`, async () => {
+      const dir = await tempDir("mvm-nesting-");
+      await writeFile(path.join(dir, file), text);
+      const r = await runCli(["compile", file, "--out", path.join(dir, "out"), "--json"], { cwd: dir });
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(JSON.parse(r.stdout).error.code, code);
+    });
+  }
+  it("an IR whose function module in the bundle is 20,000 deep: E_NESTING_TOO_DEEP, oxc never sees it", async () => {
+    const dir = await tempDir("mvm-nesting-");
+    const app = {
+      name: "camel",
+      source: { kind: "local_path", path: ".", include: ["**"], exclude: [] },
+      image: { kind: "nix_packages", packages: ["nodejs_22"] },
+      entrypoints: [
+        {
+          kind: "function",
+          language: "node",
+          module: "app",
+          function: "camel",
+          format: "json",
+          primary: true,
+        },
+      ],
+      dependencies: { kind: "none" },
+    };
+    await writeFile(
+      path.join(dir, "w.json"),
+      JSON.stringify({ schema_version: "0.1", id: "camel", apps: [app] }),
+    );
+    await writeFile(path.join(dir, "app.ts"), `export function camel() { return ${nest("[", "", "]")}; }\n`);
+    const r = await runCli(["compile", "w.json", "--out", path.join(dir, "out"), "--json"], { cwd: dir });
+    assert.equal(r.code, 1, r.stderr);
+    const d = JSON.parse(r.stdout).error.diagnostics[0];
+    assert.equal(d.code, "E_NESTING_TOO_DEEP");
+    assert.equal(d.path, ".apps[0].entrypoints[0].module");
+    assert.match(d.detail, /^app\.ts:1:\d+: brackets nest deeper than 256/);
+  });
+});
+
 describe("nesting scans: the caps and what stays under them", () => {
   it("exactly the cap is accepted, one more is refused", () => {
     const ok = `x = ${"[".repeat(MAX_BRACKET_DEPTH)}${"]".repeat(MAX_BRACKET_DEPTH)}\n`;

@@ -61,14 +61,23 @@ export function isNode(v: unknown): v is Node {
   );
 }
 
-/** Visits every node with its parent, in source order. */
-export function walk(n: Node, visit: (node: Node, parent: Node | undefined) => void, parent?: Node): void {
-  visit(n, parent);
-  for (const key of Object.keys(n)) {
-    if (key === "parent") continue;
-    const v = n[key];
-    if (Array.isArray(v)) {
-      for (const c of v) if (isNode(c)) walk(c, visit, n);
-    } else if (isNode(v)) walk(v, visit, n);
+/**
+ * Visits every node with its parent, in source order. Iterative: a parsed tree can be thousands of
+ * levels deep (compile/nesting.ts caps it before parsing, but not at a depth JS recursion survives).
+ */
+export function walk(root: Node, visit: (node: Node, parent: Node | undefined) => void, parent?: Node): void {
+  const stack: [Node, Node | undefined][] = [[root, parent]];
+  while (stack.length > 0) {
+    const [n, p] = stack.pop()!;
+    visit(n, p);
+    const kids: Node[] = [];
+    for (const key of Object.keys(n)) {
+      if (key === "parent") continue;
+      const v = n[key];
+      if (Array.isArray(v)) {
+        for (const c of v) if (isNode(c)) kids.push(c);
+      } else if (isNode(v)) kids.push(v);
+    }
+    for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i]!, n]);
   }
 }
