@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "init.h"
 #include "agent.h"
+#include "portfwd.h"
 #include "proc.h"
 #include "runtime.h"
 #include "util.h"
@@ -324,6 +325,8 @@ int init_main(void) {
     char *cmdline = NULL;
     size_t cl = 0;
     if (read_file("/proc/cmdline", 65536, &cmdline, &cl) != 0) cmdline = strdup("");
+    char fwd[512];
+    cmdline_get(cmdline, "mvm.fwd", fwd, sizeof fwd, "");
     load_modules();
     char tmp[8];
     if (!strcmp(cmdline_get(cmdline, "mvm.switch_root", tmp, sizeof tmp, "1"), "0"))
@@ -334,6 +337,7 @@ int init_main(void) {
     mount_runtime_fs();
     lo_up();
     eth0_up();
+    portfwd_start(fwd);
     apply_env_file();
     runtime_t rt;
     runtime_load(&rt, "/etc/mvm/runtime.json");

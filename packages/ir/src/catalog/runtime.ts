@@ -72,6 +72,33 @@ export const runtimeCodes = {
     hint: "see egress-proxy.log in the instance directory",
     exit: 1,
   },
+  E_PORT_IN_USE: {
+    summary:
+      "A port forward's host address and port is already taken, by another mvm instance (named) or by another process; checked before boot.",
+    hint: "stop the holder, or give this instance another host port with `mvmctl up --port MAPPING=PORT` (0 picks a free one)",
+    exit: 1,
+  },
+  E_PORT_UNSUPPORTED: {
+    summary:
+      'A port forward asks for what this runtime does not do yet: proto "udp", or transform "http" or "tls" (only opaque TCP is forwarded).',
+    hint: 'declare proto "tcp" and transform "opaque" (the defaults), or leave the forward out',
+    exit: 1,
+  },
+  E_PORT_MAPPING_UNKNOWN: {
+    summary: "`up --port MAPPING=PORT` names a mapping_id the workload does not declare.",
+    hint: "use one of the workload's ports[].mapping_id (see its launch.json), e.g. --port web=0",
+    exit: 2,
+  },
+  E_INGRESS_FORWARDER_FAILED: {
+    summary: "The host-side port forwarder of an instance did not start.",
+    hint: "see ingress-forwarder.log in the instance directory",
+    exit: 1,
+  },
+  E_NO_INBOUND_LOG: {
+    summary: "`logs --inbound` was asked of an instance that forwards no ports.",
+    hint: 'only a network mode "bridge" workload with declared ports has an inbound connection log',
+    exit: 1,
+  },
   E_NO_EGRESS_LOG: {
     summary: "`logs --egress` was asked of an instance without an egress proxy (network mode none).",
     hint: 'only network mode "bridge" has an egress proxy and its decision log',

@@ -12,6 +12,10 @@ export function logsCommand(): Command {
       "--egress",
       "the egress proxy's decisions instead (bridge mode; JSON lines: allow/deny, host, port)",
     )
+    .option(
+      "--inbound",
+      "inbound connections through the port forwards instead (JSON lines: time, peer, mapping_id, bytes_in, bytes_out)",
+    )
     .addHelpText(
       "after",
       `
@@ -19,10 +23,14 @@ Examples:
   mvmctl logs hello
   mvmctl logs hello -n 200
   mvmctl logs hello -f
-  mvmctl logs hello --egress              # every allowed/denied egress connection`,
+  mvmctl logs hello --egress              # every allowed/denied egress connection
+  mvmctl logs web --inbound -f            # each connection to a forwarded port, as it closes`,
     )
     .action(
-      async (name: string, o: { follow?: boolean; lines: string; json?: boolean; egress?: boolean }) => {
+      async (
+        name: string,
+        o: { follow?: boolean; lines: string; json?: boolean; egress?: boolean; inbound?: boolean },
+      ) => {
         const { logs } = await import("../runtime/index.js");
         const { mvmHome } = await import("../home.js");
         const { MvmError } = await import("@mvm/ir");
@@ -38,6 +46,7 @@ Examples:
             name,
             lines,
             egress: o.egress,
+            inbound: o.inbound,
             follow: o.follow,
             signal: ac.signal,
             write: (l) => process.stdout.write(o.json ? `${JSON.stringify({ line: l })}\n` : `${l}\n`),

@@ -14,6 +14,7 @@ interface UpFlags {
   detach?: boolean;
   json?: boolean;
   quiet?: boolean;
+  port: string[];
 }
 
 function positiveInt(v: string, flag: string): number {
@@ -35,7 +36,25 @@ function memoryMiB(v: string): number {
 export function networkSummary(name: string, n: InstanceNetwork | undefined): string {
   if (!n || n.mode === "none") return "network: none (no NIC)";
   const to = n.egress.map((g) => `${g.host}:${g.port}`).join(", ");
-  return `network: bridge, egress only via the host proxy to ${to || "nothing (none declared)"}; decisions: \`mvmctl logs ${name} --egress\``;
+  const line = `network: bridge, egress only via the host proxy to ${to || "nothing (none declared)"}; decisions: \`mvmctl logs ${name} --egress\``;
+  if (!n.ports?.length) return line;
+  const fwd = n.ports.map((p) => `${p.host_addr}:${p.host} -> ${p.guest} (${p.mapping_id})`).join(", ");
+  return `${line}\nports: ${fwd}; connections: \`mvmctl logs ${name} --inbound\``;
+}
+
+/** The forwards as `up --json` and the SDKs see them. */
+export function portsJson(n: InstanceNetwork | undefined) {
+  return (n?.ports ?? []).map((p) => ({
+    mapping_id: p.mapping_id,
+    host_addr: p.host_addr,
+    host: p.host,
+    guest: p.guest,
+    proto: p.proto,
+  }));
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
 }
 
 export function upCommand(): Command {
@@ -54,6 +73,12 @@ export function upCommand(): Command {
         .default("auto"),
     )
     .option("--ready-timeout <duration>", "how long to wait for the agent to report ready", "120s")
+    .option(
+      "-p, --port <mapping=port>",
+      "host port for a declared port mapping, this instance only (repeatable; 0 = a free port; MAPPING=ADDR:PORT also sets the address)",
+      collect,
+      [],
+    )
     .option("-d, --detach", "return once ready (the default: the VM always runs in the background)")
     .option("--json", "print the instance as JSON on stdout")
     .option("-q, --quiet", "no progress output")
@@ -67,12 +92,18 @@ Examples:
   mvmctl up /tmp/hello --name hello
   mvmctl up hello-app                       # newest image built for workload id hello-app
   mvmctl up 3f9a1c2b4d5e --accel tcg --memory 512M
-  mvmctl up /tmp/hello --json | jq .boot_ms`,
+  mvmctl up /tmp/hello --json | jq .boot_ms
+  mvmctl up /tmp/web --port web=8081        # declared mapping "web" on host port 8081
+  mvmctl up /tmp/web --name web2 --port web=0 --json | jq '.ports[0].host'   # a free port
+
+Port forwards (network mode bridge, ports=[...]) bind 127.0.0.1 unless declared otherwise; a host
+port held by another instance or process fails before boot (E_PORT_IN_USE).`,
     )
     .action(async (ref: string, o: UpFlags) => {
-      const { boot } = await import("../runtime/index.js");
+      const { boot, parsePortOverrides } = await import("../runtime/index.js");
       const { mvmHome } = await import("../home.js");
       const { parseDurationMs } = await import("./duration.js");
+      const ports = parsePortOverrides(o.port);
       // --json keeps stdout for the result but still says on stderr when KVM fell back to TCG:
       // SDK live mode and scripts run `up --json`, and a silent slowdown is the worst outcome.
       const reporter = o.quiet
@@ -89,12 +120,13 @@ Examples:
         accel: o.accel as "auto" | "kvm" | "tcg",
         vmm: o.vmm,
         readyTimeoutMs: parseDurationMs(o.readyTimeout ?? "120s", "--ready-timeout"),
+        ports,
         reporter,
       });
       const s = res.state;
       if (o.json) {
         process.stdout.write(
-          `${JSON.stringify({ ok: true, name: s.name, workload_id: s.workload_id, digest: s.digest, accel: s.accel, cpus: s.cpus, memory_mb: s.memory_mb, boot_ms: res.bootMs, guest_boot_ms: res.guestBootMs, pid: s.pid, network: { mode: s.network?.mode ?? "none", egress: s.network?.egress ?? [] } })}\n`,
+          `${JSON.stringify({ ok: true, name: s.name, workload_id: s.workload_id, digest: s.digest, accel: s.accel, cpus: s.cpus, memory_mb: s.memory_mb, boot_ms: res.bootMs, guest_boot_ms: res.guestBootMs, pid: s.pid, network: { mode: s.network?.mode ?? "none", egress: s.network?.egress ?? [] }, ports: portsJson(s.network) })}\n`,
         );
       } else {
         process.stdout.write(

@@ -25,6 +25,26 @@ export const InstanceNetwork = z.strictObject({
   proxy_pid: z.number().int().positive().optional(),
   proxy_config: z.string().optional(),
   egress_log: z.string().optional(),
+  /**
+   * Bridge: the inbound port forwards as bound (`host` is the real port, also when 0 was asked),
+   * shown by up/ps as `host_addr:host -> guest`; absent when none are declared.
+   */
+  ports: z
+    .array(
+      z.strictObject({
+        mapping_id: z.string(),
+        proto: z.literal("tcp"),
+        host_addr: z.string(),
+        host: z.number().int().min(1).max(65535),
+        guest: z.number().int().min(1).max(65535),
+        transform: z.literal("opaque"),
+      }),
+    )
+    .optional(),
+  /** With ports: the forwarder process, its config (in its argv: the liveness marker) and its inbound log. */
+  forwarder_pid: z.number().int().positive().optional(),
+  forwarder_config: z.string().optional(),
+  inbound_log: z.string().optional(),
 });
 export type InstanceNetwork = z.output<typeof InstanceNetwork>;
 

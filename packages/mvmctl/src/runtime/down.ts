@@ -10,6 +10,7 @@ import { connectAgent } from "./agent/connect.js";
 import { readFrom } from "./console-tail.js";
 import { instanceNames, readState, removeInstanceDir, requireState, writeState } from "./instances.js";
 import { stopEgressProxy } from "./network/egress-process.js";
+import { stopForwards } from "./network/ingress.js";
 import { instancePaths } from "./paths.js";
 import { processAlive } from "./proc.js";
 import { findQemu, QemuDriver } from "./vmm/qemu.js";
@@ -87,6 +88,7 @@ export async function down(o: DownOptions): Promise<DownResult> {
   // After the VM: the guest keeps its egress until it is gone, never longer.
   const net = state.network;
   if (net?.proxy_pid && net.proxy_config) await stopEgressProxy(net.proxy_pid, net.proxy_config);
+  await stopForwards(net?.forwarder_pid, net?.forwarder_config);
   await removeInstanceDir(o.home, o.name);
   return { name: o.name, how };
 }
@@ -102,7 +104,9 @@ async function downUnreadable(o: DownOptions, why: MvmError): Promise<DownResult
   o.reporter.warn(`${why.message}; removing it without its state`);
   const raw = (await readFile(paths.state, "utf8")
     .then((t) => JSON.parse(t) as unknown)
-    .catch(() => undefined)) as { pid?: unknown; network?: { proxy_pid?: unknown } } | undefined;
+    .catch(() => undefined)) as
+    | { pid?: unknown; network?: { proxy_pid?: unknown; forwarder_pid?: unknown } }
+    | undefined;
   const pid = typeof raw?.pid === "number" ? raw.pid : undefined;
   const proxyPid = typeof raw?.network?.proxy_pid === "number" ? raw.network.proxy_pid : undefined;
   let how: StopHow = "not-running";
@@ -111,6 +115,8 @@ async function downUnreadable(o: DownOptions, why: MvmError): Promise<DownResult
     how = stopped === "exited" ? "shutdown" : stopped;
   }
   if (proxyPid) await stopEgressProxy(proxyPid, paths.egressConfig);
+  const fwdPid = raw?.network?.forwarder_pid;
+  if (typeof fwdPid === "number") await stopForwards(fwdPid, paths.ingressConfig);
   await removeInstanceDir(o.home, o.name);
   return { name: o.name, how };
 }

@@ -8,6 +8,7 @@ export { exec } from "./guest-exec.js";
 export { invoke } from "./invoke.js";
 export { payloadFromInputs, payloadFromStdin } from "./invoke-input.js";
 export { logs } from "./logs.js";
+export { parsePortOverrides } from "./network/ports.js";
 export { formatPsTable, ps } from "./ps.js";
 export { boot } from "./up.js";
 export { kvmPrecheck, probeKvm } from "./vmm/kvm-probe.js";

@@ -13,6 +13,8 @@ export interface LogsOptions {
   name: string;
   /** The egress proxy's decision log (bridge mode) instead of the console. */
   egress?: boolean;
+  /** The port forwarder's inbound connection log (time, peer, mapping, bytes in/out). */
+  inbound?: boolean;
   lines: number;
   follow?: boolean;
   signal?: AbortSignal;
@@ -26,9 +28,12 @@ export async function logs(o: LogsOptions): Promise<void> {
       hint: 'only network mode "bridge" has an egress proxy',
     });
   }
+  if (o.inbound && !state.network?.inbound_log) {
+    throw new MvmError("E_NO_INBOUND_LOG", `instance "${o.name}" has no inbound log (it forwards no ports)`);
+  }
   // The store's own paths, not the ones state.json names: what logs reads stays in the instance dir.
   const paths = instancePaths(o.home, o.name);
-  const path = o.egress ? paths.egressLog : paths.consoleLog;
+  const path = o.inbound ? paths.inboundLog : o.egress ? paths.egressLog : paths.consoleLog;
   let offset = existsSync(path) ? statSync(path).size : 0;
   for (const l of await tailLines(path, o.lines)) o.write(l);
   if (!o.follow) return;

@@ -74,6 +74,11 @@ export interface InstancePaths {
   egressConfig: string;
   egressLog: string;
   egressProxyLog: string;
+  /** Port forwards: the forwarder's config, ready file, inbound connection log and own stdout/stderr. */
+  ingressConfig: string;
+  ingressReady: string;
+  inboundLog: string;
+  ingressForwarderLog: string;
 }
 
 export function instancePaths(home: string, name: string): InstancePaths {
@@ -90,5 +95,9 @@ export function instancePaths(home: string, name: string): InstancePaths {
     egressConfig: join(dir, "egress.json"),
     egressLog: join(dir, "egress.log"),
     egressProxyLog: join(dir, "egress-proxy.log"),
+    ingressConfig: join(dir, "ingress.json"),
+    ingressReady: join(dir, "ingress-ready.json"),
+    inboundLog: join(dir, "inbound.log"),
+    ingressForwarderLog: join(dir, "ingress-forwarder.log"),
   };
 }

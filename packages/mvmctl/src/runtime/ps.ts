@@ -13,6 +13,8 @@ export interface PsRow {
   pid: number;
   digest: string;
   network: { mode: string; egress: { host: string; port: number }[] };
+  /** Inbound port forwards, each shown as `host_addr:host -> guest` in the table. */
+  ports: { mapping_id: string; host_addr: string; host: number; guest: number }[];
   error?: string;
 }
 
@@ -29,6 +31,12 @@ export async function ps(home: string, now = Date.now()): Promise<PsRow[]> {
     pid: s.pid,
     digest: s.digest,
     network: { mode: s.network?.mode ?? "none", egress: s.network?.egress ?? [] },
+    ports: (s.network?.ports ?? []).map((p) => ({
+      mapping_id: p.mapping_id,
+      host_addr: p.host_addr,
+      host: p.host,
+      guest: p.guest,
+    })),
     ...(s.error ? { error: s.error } : {}),
   }));
 }
@@ -43,7 +51,7 @@ export function formatUptime(ms: number): string {
 }
 
 export function formatPsTable(rows: PsRow[]): string {
-  const head = ["NAME", "WORKLOAD", "STATUS", "ACCEL", "CPUS", "MEMORY", "UPTIME"];
+  const head = ["NAME", "WORKLOAD", "STATUS", "ACCEL", "CPUS", "MEMORY", "UPTIME", "PORTS"];
   const body = rows.map((r) => [
     r.name,
     r.workload,
@@ -52,6 +60,7 @@ export function formatPsTable(rows: PsRow[]): string {
     String(r.cpus),
     `${r.memory_mb}M`,
     r.status === "failed" ? "-" : formatUptime(r.uptime_ms),
+    (r.ports ?? []).map((p) => `${p.host_addr}:${p.host}->${p.guest}`).join(",") || "-",
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
   return [head, ...body]

@@ -28,6 +28,8 @@ import {
   startEgressProxy,
   stopEgressProxy,
 } from "./network/egress-process.js";
+import { prepareForwards, startForwards, stopForwards } from "./network/ingress.js";
+import type { PortOverride } from "./network/ports.js";
 import { type InstancePaths, instancePaths, instancesDir } from "./paths.js";
 import { processAlive, sleep } from "./proc.js";
 import { hostTscKhz } from "./vmm/host-tsc.js";
@@ -46,6 +48,8 @@ export interface BootOptions {
   vmm?: string;
   /** How long to wait for the agent to report ready (boot + before_start + after_start). */
   readyTimeoutMs?: number;
+  /** `up --port MAPPING=[ADDR:]PORT`: host side overrides of declared port forwards (0: a free port). */
+  ports?: PortOverride[];
   reporter: Reporter;
 }
 
@@ -99,6 +103,10 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     );
   }
 
+  // Port forwards are refused (unsupported, or a host port held) before anything is made or booted.
+  const manifestPorts = (m.network as { ports?: unknown } | null)?.ports;
+  const forwards = await prepareForwards(o.home, name, networkMode, manifestPorts, o.ports ?? [], r);
+
   const qemu = findQemu();
   const request = o.accel ?? "auto";
   const probeCache = join(o.home, "cache");
@@ -135,7 +143,19 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   const stopProxy = async () => {
     if (network.proxy_pid && network.proxy_config)
       await stopEgressProxy(network.proxy_pid, network.proxy_config);
+    await stopForwards(network.forwarder_pid, network.forwarder_config);
   };
+  const inbound = await startForwards(o.home, name, forwards, paths, r).catch(async (e: unknown) => {
+    await stopProxy();
+    await removeInstanceDir(o.home, name);
+    throw e;
+  });
+  if (inbound) {
+    network.ports = inbound.ports;
+    network.forwarder_pid = inbound.forwarder_pid;
+    network.forwarder_config = inbound.forwarder_config;
+    network.inbound_log = inbound.inbound_log;
+  }
 
   const driver = new QemuDriver(qemu);
   /** Starts QEMU and records the instance as starting. `first`: a failed start leaves nothing behind. */
@@ -154,6 +174,8 @@ export async function boot(o: BootOptions): Promise<BootResult> {
           cpuModel: c.cpuModel,
           networkMode,
           egressConnect: network.mode === "bridge" ? connectorArgv(paths.egressSocket) : undefined,
+          hostForwards: inbound?.hostForwards,
+          extraCmdline: inbound?.cmdline,
           consoleLog: paths.consoleLog,
           agentSocket: paths.agentSocket,
           qmpSocket: paths.qmpSocket,

@@ -23,6 +23,12 @@ export interface QemuLaunchSpec {
    * the connection to the instance's egress proxy (docs/adr/0008-egress-proxy.md).
    */
   egressConnect?: string[];
+  /**
+   * Bridge mode, inbound port forwards (docs/adr/0011-port-forwards.md): QEMU listens on
+   * 127.0.0.1:hostPort (only the instance's forwarder connects there) and carries each connection
+   * to the guest's relay at 10.0.2.15:guestPort. Inbound only: restrict=on still drops guest-initiated packets.
+   */
+  hostForwards?: { hostPort: number; guestPort: number }[];
   consoleLog: string;
   agentSocket: string;
   qmpSocket: string;
@@ -94,16 +100,21 @@ function shellQuote(word: string): string {
  * guestfwd: the proxy address runs the connector per connection. A chardev guestfwd would carry a
  * single byte stream, so concurrent guest connections would corrupt each other; cmd does not.
  */
-export function networkArgs(spec: Pick<QemuLaunchSpec, "networkMode" | "egressConnect">): string[] {
+export function networkArgs(
+  spec: Pick<QemuLaunchSpec, "networkMode" | "egressConnect" | "hostForwards">,
+): string[] {
   // -nodefaults already drops the default NIC; "-nic none" says so.
   if (spec.networkMode === null || spec.networkMode === "none") return ["-nic", "none"];
   assertNetworkSupported(spec.networkMode);
   if (!spec.egressConnect?.length) throw new Error("bridge mode needs the egress connector command");
   const cmd = spec.egressConnect.map(shellQuote).join(" ");
   const fwd = `tcp:${GUEST_NET.proxy}:${GUEST_NET.proxyPort}-cmd:${cmd}`;
+  const inbound = (spec.hostForwards ?? []).map(
+    (h) => `,hostfwd=tcp:127.0.0.1:${h.hostPort}-${GUEST_NET.guest}:${h.guestPort}`,
+  );
   return [
     "-netdev",
-    `user,id=net0,restrict=on,ipv6=off,net=${GUEST_NET.subnet},host=${GUEST_NET.host},guestfwd=${optValue(fwd)}`,
+    `user,id=net0,restrict=on,ipv6=off,net=${GUEST_NET.subnet},host=${GUEST_NET.host},guestfwd=${optValue(fwd)}${inbound.join("")}`,
     "-device",
     "virtio-net-device,netdev=net0",
   ];
