@@ -16,6 +16,8 @@ typedef struct {
     const char *port_name;    /* T_VIRTIO: virtio-serial port name */
     const char *boot_error;   /* set by init when boot went wrong; reported as ready_error */
     int boot_ms;              /* kernel-to-agent time, reported in hello */
+    int builder;              /* mvm.builder=1: ready at once, after_start never probed */
+    int no_clock;             /* restore leaves the clock alone (host-side tests) */
 } agent_config;
 
 /* The agent asks its parent (PID 1) to power off by exiting with this code. */

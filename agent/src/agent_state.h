@@ -164,6 +164,8 @@ int warm_reaped(pid_t pid, int status);
 void warm_check(int64_t now);
 /* Milliseconds until warm_check has a deadline to act on, or timeout if none is sooner. */
 int64_t warm_timeout(int64_t now, int64_t timeout);
+/* Stops every warm runner (a busy one's call ends as wrapper_crashed); returns how many. */
+int warm_drop_all(void);
 
 /* ---- readiness (ready.c) ---- */
 
@@ -194,6 +196,8 @@ void op_hooks_run(const char *s, uint32_t id);
 void op_hello(const char *s, uint32_t id);
 void op_ping(uint32_t id);
 void op_shutdown(const char *s, uint32_t id);
+/* ops_restore.c: reseed the RNG, set the clock, stop warm runners (after a snapshot restore). */
+void op_restore(const char *s, uint32_t id);
 /* Runs the before_stop hook synchronously, killing it after grace_ms. Best effort. */
 void run_before_stop(int64_t grace_ms);
 

@@ -14,6 +14,7 @@
 static void usage(void) {
     fputs("usage: mvm-agent [--stdio | --fd N | --listen-unix PATH | --listen-vsock PORT | --virtio NAME]\n"
           "                 [--root DIR] [--runtime-json PATH] [--hooks-dir DIR] [--runner-dir DIR] [--tmp-dir DIR]\n"
+          "                 [--no-clock]\n"
           "As PID 1 (or when argv[0] ends in /init) it boots the guest; see docs/protocol.md.\n",
           stderr);
 }
@@ -62,6 +63,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--hooks-dir")) { NEED_ARG cfg.hooks_dir = v; }
         else if (!strcmp(a, "--runner-dir")) { NEED_ARG cfg.runner_dir = v; }
         else if (!strcmp(a, "--tmp-dir")) { NEED_ARG cfg.tmp_dir = v; }
+        else if (!strcmp(a, "--no-clock")) cfg.no_clock = 1; /* tests: restore must not set the host clock */
         else if (!strcmp(a, "--version")) { puts(MVM_AGENT_VERSION); return 0; }
         else { usage(); return 2; }
     }

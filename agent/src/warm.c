@@ -371,3 +371,20 @@ int64_t warm_timeout(int64_t now, int64_t timeout) {
     }
     return timeout;
 }
+
+int warm_drop_all(void) {
+    int n = 0;
+    for (int i = 0; i < MAX_RUNNERS; i++) {
+        runner_t *r = &A.runners[i];
+        if (!r->used) continue;
+        n++;
+        if (!r->job) {
+            runner_drop(r);
+            continue;
+        }
+        /* Busy: kill it; warm_reaped/warm_check settle its call as a crash. */
+        r->retiring = 1;
+        if (!r->exited && r->pid > 0) kill(-r->pid, SIGKILL);
+    }
+    return n;
+}

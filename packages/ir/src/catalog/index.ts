@@ -5,6 +5,7 @@ import { compileCodes } from "./compile.js";
 import { irCodes } from "./ir.js";
 import type { CodeRow } from "./row.js";
 import { runtimeCodes } from "./runtime.js";
+import { snapshotCodes } from "./snapshot.js";
 
 export type { CodeRow } from "./row.js";
 
@@ -16,13 +17,15 @@ export type ErrorCode =
   | keyof typeof irCodes
   | keyof typeof compileCodes
   | keyof typeof buildCodes
-  | keyof typeof runtimeCodes;
+  | keyof typeof runtimeCodes
+  | keyof typeof snapshotCodes;
 
 export const catalog: Record<ErrorCode, CodeRow> = {
   ...irCodes,
   ...compileCodes,
   ...buildCodes,
   ...runtimeCodes,
+  ...snapshotCodes,
 };
 
 export const catalogSections: { title: string; rows: Record<string, CodeRow> }[] = [
@@ -30,6 +33,7 @@ export const catalogSections: { title: string; rows: Record<string, CodeRow> }[]
   { title: "Compile (declarations, recordings, staging)", rows: compileCodes },
   { title: "Build", rows: buildCodes },
   { title: "Runtime (up, invoke, exec, fs, down)", rows: runtimeCodes },
+  { title: "Snapshots (up, snapshot)", rows: snapshotCodes },
 ];
 
 export function catalogEntry(code: string): CodeRow | undefined {

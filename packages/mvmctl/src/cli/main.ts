@@ -14,6 +14,7 @@ import { invokeCommand } from "../commands/invoke.js";
 import { logsCommand } from "../commands/logs.js";
 import { psCommand } from "../commands/ps.js";
 import { secretCommand } from "../commands/secret.js";
+import { snapshotCommand } from "../commands/snapshot.js";
 import { upCommand } from "../commands/up.js";
 import { ExitCode } from "./exit-codes.js";
 import { printTopLevelError, writeErrorChannel } from "./print-error.js";
@@ -30,6 +31,7 @@ const COMMANDS: (() => Command)[] = [
   psCommand,
   logsCommand,
   downCommand,
+  snapshotCommand,
   doctorCommand,
   secretCommand,
 ];

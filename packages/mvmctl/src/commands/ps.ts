@@ -3,7 +3,7 @@ import { Command } from "commander";
 
 export function psCommand(): Command {
   return new Command("ps")
-    .description("List instances: NAME WORKLOAD STATUS ACCEL CPUS MEMORY UPTIME PORTS")
+    .description("List instances: NAME WORKLOAD STATUS ACCEL CPUS MEMORY UPTIME PORTS START")
     .option("--json", "print one JSON array of instances")
     .addHelpText(
       "after",
@@ -11,6 +11,7 @@ export function psCommand(): Command {
 STATUS is starting, running, stopping or failed (the VM exited or never became ready);
 \`mvmctl down <name>\` cleans up a failed instance.
 PORTS lists the port forwards as host_addr:host->guest (\`ps --json\`: .ports[]).
+START is "restored" (resumed from a snapshot) or "cold" (booted); \`ps --json\`: .snapshot.
 
 Examples:
   mvmctl ps

@@ -15,6 +15,8 @@ interface UpFlags {
   json?: boolean;
   quiet?: boolean;
   port: string[];
+  cold?: boolean;
+  snapshot?: string;
 }
 
 function positiveInt(v: string, flag: string): number {
@@ -79,6 +81,11 @@ export function upCommand(): Command {
       collect,
       [],
     )
+    .option("--cold", "boot from scratch: restore no snapshot and save none")
+    .option(
+      "--snapshot <id>",
+      "restore this snapshot (`mvmctl snapshot`) or fail; default: the image's ready snapshot if it fits",
+    )
     .option("-d, --detach", "return once ready (the default: the VM always runs in the background)")
     .option("--json", "print the instance as JSON on stdout")
     .option("-q, --quiet", "no progress output")
@@ -93,11 +100,17 @@ Examples:
   mvmctl up hello-app                       # newest image built for workload id hello-app
   mvmctl up 3f9a1c2b4d5e --accel tcg --memory 512M
   mvmctl up /tmp/hello --json | jq .boot_ms
+  mvmctl up hello-app --cold                # ignore snapshots: a full boot
+  mvmctl up hello-app --snapshot s-3f9a1c2b4d5e6f70   # a snapshot taken with \`mvmctl snapshot\`
   mvmctl up /tmp/web --port web=8081        # declared mapping "web" on host port 8081
   mvmctl up /tmp/web --name web2 --port web=0 --json | jq '.ports[0].host'   # a free port
 
 Port forwards (network mode bridge, ports=[...]) bind 127.0.0.1 unless declared otherwise; a host
-port held by another instance or process fails before boot (E_PORT_IN_USE).`,
+port held by another instance or process fails before boot (E_PORT_IN_USE).
+
+Snapshots: the first up of an image saves its ready guest next to the image; later ups of the same
+image with the same machine (QEMU, accelerator, CPU model, memory, vCPUs, network, devices) resume
+it in a fraction of a boot, with fresh entropy, clock and secret tokens (docs/cli/snapshot.md).`,
     )
     .action(async (ref: string, o: UpFlags) => {
       const { boot, parsePortOverrides } = await import("../runtime/index.js");
@@ -121,16 +134,18 @@ port held by another instance or process fails before boot (E_PORT_IN_USE).`,
         vmm: o.vmm,
         readyTimeoutMs: parseDurationMs(o.readyTimeout ?? "120s", "--ready-timeout"),
         ports,
+        cold: o.cold,
+        snapshot: o.snapshot,
         reporter,
       });
       const s = res.state;
       if (o.json) {
         process.stdout.write(
-          `${JSON.stringify({ ok: true, name: s.name, workload_id: s.workload_id, digest: s.digest, accel: s.accel, cpus: s.cpus, memory_mb: s.memory_mb, boot_ms: res.bootMs, guest_boot_ms: res.guestBootMs, pid: s.pid, network: { mode: s.network?.mode ?? "none", egress: s.network?.egress ?? [] }, ports: portsJson(s.network) })}\n`,
+          `${JSON.stringify({ ok: true, name: s.name, workload_id: s.workload_id, digest: s.digest, accel: s.accel, cpus: s.cpus, memory_mb: s.memory_mb, boot_ms: res.bootMs, guest_boot_ms: res.guestBootMs, pid: s.pid, network: { mode: s.network?.mode ?? "none", egress: s.network?.egress ?? [] }, ports: portsJson(s.network), snapshot: s.snapshot ?? null })}\n`,
         );
       } else {
         process.stdout.write(
-          `${s.name} is up (accel ${s.accel}, ${s.cpus} vCPU, ${s.memory_mb} MiB, booted in ${(res.bootMs / 1000).toFixed(2)}s)\n`,
+          `${s.name} is up (accel ${s.accel}, ${s.cpus} vCPU, ${s.memory_mb} MiB, ${s.snapshot?.restored ? `restored from snapshot ${s.snapshot.id}` : "booted"} in ${(res.bootMs / 1000).toFixed(2)}s)\n`,
         );
         process.stdout.write(`${networkSummary(s.name, s.network)}\n`);
       }

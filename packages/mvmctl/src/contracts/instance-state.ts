@@ -48,6 +48,13 @@ export const InstanceNetwork = z.strictObject({
 });
 export type InstanceNetwork = z.output<typeof InstanceNetwork>;
 
+export const InstanceFetch = z.strictObject({
+  broker_pid: z.number().int().positive(),
+  config: z.string(),
+  log: z.string(),
+});
+export type InstanceFetch = z.output<typeof InstanceFetch>;
+
 export const InstanceState = z.strictObject({
   state_version: z.literal(STATE_VERSION),
   name: z.string().min(1),
@@ -70,6 +77,14 @@ export const InstanceState = z.strictObject({
   error: z.string().optional(),
   /** Absent only in instances started before networking existed: read as mode "none". */
   network: InstanceNetwork.optional(),
+  /** The fetch broker (mvm.web_fetch / web_search): its pid, config (in its argv) and audit log. */
+  fetch: InstanceFetch.optional(),
+  /**
+   * Snapshots (docs/cli/snapshot.md): `key` identifies this machine's QEMU command line, `restored`
+   * says whether the guest was resumed from snapshot `id` (else it booted cold; `id` is then the
+   * ready snapshot this boot saved, if it saved one). Absent in instances started before snapshots.
+   */
+  snapshot: z.strictObject({ key: z.string(), restored: z.boolean(), id: z.string().optional() }).optional(),
 });
 export type InstanceState = z.output<typeof InstanceState>;
 /** What a writer supplies: the version is stamped by writeInstanceState. */

@@ -10,6 +10,8 @@ export { payloadFromInputs, payloadFromStdin } from "./invoke-input.js";
 export { logs } from "./logs.js";
 export { parsePortOverrides } from "./network/ports.js";
 export { formatPsTable, ps } from "./ps.js";
+export { snapshotInstance } from "./snapshot-verb.js";
 export { boot } from "./up.js";
 export { kvmPrecheck, probeKvm } from "./vmm/kvm-probe.js";
 export { findQemu } from "./vmm/qemu.js";
+export { runBuilderVm } from "./builder-vm.js";

@@ -15,6 +15,8 @@ export interface PsRow {
   network: { mode: string; egress: { host: string; port: number }[] };
   /** Inbound port forwards, each shown as `host_addr:host -> guest` in the table. */
   ports: { mapping_id: string; host_addr: string; host: number; guest: number }[];
+  /** The snapshot key of its machine, whether it was restored and from which snapshot (null: older instance). */
+  snapshot: { key: string; restored: boolean; id?: string } | null;
   error?: string;
 }
 
@@ -37,6 +39,7 @@ export async function ps(home: string, now = Date.now()): Promise<PsRow[]> {
       host: p.host,
       guest: p.guest,
     })),
+    snapshot: s.snapshot ?? null,
     ...(s.error ? { error: s.error } : {}),
   }));
 }
@@ -51,7 +54,7 @@ export function formatUptime(ms: number): string {
 }
 
 export function formatPsTable(rows: PsRow[]): string {
-  const head = ["NAME", "WORKLOAD", "STATUS", "ACCEL", "CPUS", "MEMORY", "UPTIME", "PORTS"];
+  const head = ["NAME", "WORKLOAD", "STATUS", "ACCEL", "CPUS", "MEMORY", "UPTIME", "PORTS", "START"];
   const body = rows.map((r) => [
     r.name,
     r.workload,
@@ -61,6 +64,7 @@ export function formatPsTable(rows: PsRow[]): string {
     `${r.memory_mb}M`,
     r.status === "failed" ? "-" : formatUptime(r.uptime_ms),
     (r.ports ?? []).map((p) => `${p.host_addr}:${p.host}->${p.guest}`).join(",") || "-",
+    r.snapshot ? (r.snapshot.restored ? "restored" : "cold") : "-",
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
   return [head, ...body]

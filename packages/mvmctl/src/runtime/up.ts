@@ -7,12 +7,14 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isMvmError, MvmError } from "@mvm/ir/errors";
 import { STATE_VERSION } from "../contracts/instance-state.js";
+import type { SecretBindings } from "../contracts/secret-refs.js";
 import type { Reporter } from "../lib/progress.js";
 import { mintSecretTokens, writeInstanceSecrets } from "../secrets/instance-tokens.js";
 import { type AccelChoice, type AccelRequest, chooseAccel, kvmUnavailable } from "./accel.js";
 import { connectAgent } from "./agent/connect.js";
 import type { AgentSession } from "./agent/session.js";
 import { tailLines } from "./console-tail.js";
+import { brokerConfig, FETCH_PORTS, startFetchBroker, stopFetchBroker } from "./fetch/process.js";
 import { resolveImage } from "./image-ref.js";
 import {
   type InstanceNetwork,
@@ -32,6 +34,7 @@ import { prepareForwards, startForwards, stopForwards } from "./network/ingress.
 import type { PortOverride } from "./network/ports.js";
 import { type InstancePaths, instancePaths, instancesDir } from "./paths.js";
 import { processAlive, sleep } from "./proc.js";
+import { UpSnapshots } from "./up-snapshot.js";
 import { hostTscKhz } from "./vmm/host-tsc.js";
 import { recordKvmUnusable } from "./vmm/kvm-probe.js";
 import { findQemu, QemuDriver } from "./vmm/qemu.js";
@@ -50,6 +53,10 @@ export interface BootOptions {
   readyTimeoutMs?: number;
   /** `up --port MAPPING=[ADDR:]PORT`: host side overrides of declared port forwards (0: a free port). */
   ports?: PortOverride[];
+  /** Boot from scratch: no snapshot is restored or saved (`up --cold`). */
+  cold?: boolean;
+  /** Restore this snapshot id or fail (`up --snapshot ID`). */
+  snapshot?: string;
   reporter: Reporter;
 }
 
@@ -140,7 +147,9 @@ export async function boot(o: BootOptions): Promise<BootResult> {
       throw e;
     },
   );
+  let fetchBroker: InstanceState["fetch"];
   const stopProxy = async () => {
+    if (fetchBroker) await stopFetchBroker(fetchBroker.broker_pid, fetchBroker.config);
     if (network.proxy_pid && network.proxy_config)
       await stopEgressProxy(network.proxy_pid, network.proxy_config);
     await stopForwards(network.forwarder_pid, network.forwarder_config);
@@ -156,14 +165,34 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     network.forwarder_config = inbound.forwarder_config;
     network.inbound_log = inbound.inbound_log;
   }
+  // The fetch broker (mvm.web_fetch / web_search, docs/fetch.md), in every network mode: before
+  // QEMU, whose fetch ports connect to its socket. Its config names secrets, never values.
+  fetchBroker = await startFetch(o.home, name, m, secrets.tokens, paths).catch(async (e: unknown) => {
+    await stopProxy();
+    await removeInstanceDir(o.home, name);
+    throw e;
+  });
 
   const driver = new QemuDriver(qemu);
+  // Restores a fitting snapshot instead of booting, and saves the ready snapshot (up-snapshot.ts).
+  const snapshots = new UpSnapshots({
+    home: o.home,
+    qemu,
+    imageDir: image.dir,
+    digest: m.digest,
+    instanceDir: paths.dir,
+    networkMode: network.mode,
+    cold: o.cold,
+    explicit: o.snapshot,
+    reporter: r,
+  });
   /** Starts QEMU and records the instance as starting. `first`: a failed start leaves nothing behind. */
   const launch = async (c: AccelChoice, first: boolean) => {
     r.step(`booting ${name} (${c.accel}, ${cpus} vCPU, ${memoryMiB} MiB)`);
     const tStart = performance.now();
-    const vm = await driver
+    const vm = await snapshots
       .start(
+        driver,
         {
           kernel: image.kernel,
           initrd: image.initrd,
@@ -176,6 +205,8 @@ export async function boot(o: BootOptions): Promise<BootResult> {
           egressConnect: network.mode === "bridge" ? connectorArgv(paths.egressSocket) : undefined,
           hostForwards: inbound?.hostForwards,
           extraCmdline: inbound?.cmdline,
+          fetchSocket: paths.fetchSocket,
+          fetchPorts: FETCH_PORTS,
           consoleLog: paths.consoleLog,
           agentSocket: paths.agentSocket,
           qmpSocket: paths.qmpSocket,
@@ -209,7 +240,9 @@ export async function boot(o: BootOptions): Promise<BootResult> {
       agent_socket: paths.agentSocket,
       qmp_socket: paths.qmpSocket,
       console_log: paths.consoleLog,
+      snapshot: snapshots.record(),
       network,
+      fetch: fetchBroker,
     };
     await writeState(o.home, state);
     return { vm, state, tStart };
@@ -218,7 +251,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
 
   let agent: AgentSession | undefined;
   try {
-    if (choice.accel === "kvm") {
+    if (choice.accel === "kvm" && !snapshots.restoring) {
       // The probe passed, but this boot is the one that matters: if KVM kills or silences it
       // before init speaks, fall back to TCG once (or fail, with --accel kvm) and remember.
       const failure = await watchKvmBoot(vm.pid, paths, KVM_INIT_TIMEOUT_MS);
@@ -235,8 +268,10 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     r.step("waiting for the agent");
     const deadline = Date.now() + (o.readyTimeoutMs ?? 120_000);
     const alive = () => processAlive(vm.pid, paths.qmpSocket);
+    if (snapshots.restoring) await snapshots.resume(paths.qmpSocket, alive, deadline);
     agent = await connectAgent(paths.agentSocket, { deadline, alive });
     const hello = await agent.hello();
+    if (snapshots.restoring) await snapshots.reseed(agent, hello);
     let ready = hello.ready;
     let readyError = hello.ready_error;
     if (!ready && !readyError) r.step("waiting for after_start");
@@ -261,6 +296,9 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     }
     const bootMs = Math.round(performance.now() - tStart);
     const running: InstanceState = { ...state, status: "running", boot_ms: bootMs };
+    await writeState(o.home, running);
+    await snapshots.saveReady(running, hello);
+    running.snapshot = snapshots.record();
     await writeState(o.home, running);
     r.stageEnd("up", performance.now() - t0);
     return { state: running, bootMs, guestBootMs: hello.boot_ms };
@@ -355,4 +393,27 @@ async function startNetwork(
     proxy_config: paths.egressConfig,
     egress_log: paths.egressLog,
   };
+}
+
+async function startFetch(
+  home: string,
+  name: string,
+  m: {
+    network?: { egress?: { allowlist: { host: string; port: number }[] } | null } | null;
+    secrets?: SecretBindings;
+  },
+  tokens: Record<string, string>,
+  paths: InstancePaths,
+): Promise<NonNullable<InstanceState["fetch"]>> {
+  const cfg = brokerConfig({
+    socket: paths.fetchSocket,
+    log: paths.fetchLog,
+    instance: name,
+    home,
+    egress: (m.network?.egress?.allowlist ?? []).map((g) => ({ host: g.host, port: g.port })),
+    secrets: m.secrets,
+    tokens,
+  });
+  const pid = await startFetchBroker(paths.fetchConfig, cfg, paths.fetchBrokerLog);
+  return { broker_pid: pid, config: paths.fetchConfig, log: paths.fetchLog };
 }

@@ -138,6 +138,8 @@ export async function startAgent(opts: AgentOptions = {}): Promise<RunningAgent>
     root,
     "--tmp-dir",
     join(root, "tmp"),
+    // `restore` must never set the host's clock from a test.
+    "--no-clock",
   ];
   const proc = spawn(agentBin, args, { stdio: ["pipe", "pipe", "pipe"] });
   let log = "";

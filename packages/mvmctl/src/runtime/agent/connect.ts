@@ -4,7 +4,7 @@
 import { MvmError } from "@mvm/ir/errors";
 import { sleep } from "../proc.js";
 import { AgentClient } from "./protocol/index.js";
-import type { AgentSession, OutputSink } from "./session.js";
+import type { AgentSession, OutputSink, RestoreReply } from "./session.js";
 
 export interface ConnectOptions {
   /** Epoch ms after which connecting (and a first hello) gives up. */
@@ -56,6 +56,15 @@ class ClientSession implements AgentSession {
   }
   shutdown(graceMs: number) {
     return this.client.shutdown(graceMs);
+  }
+  async restore(entropy: Buffer, timeMs: number): Promise<RestoreReply> {
+    const r = await this.client.request({
+      op: "restore",
+      entropy_b64: entropy.toString("base64"),
+      time_ms: timeMs,
+    });
+    const { id: _id, ok: _ok, ...fields } = r; // shape checked on arrival (validate.ts)
+    return fields as unknown as RestoreReply;
   }
   close() {
     this.client.close();

@@ -11,6 +11,17 @@ export interface AgentHello {
   dev?: boolean;
 }
 
+/** The agent's answer to `restore` (docs/protocol.md). */
+export interface RestoreReply {
+  /** "credited" (RNDADDENTROPY), or "mixed" (written to /dev/urandom without credit). */
+  entropy: string;
+  crng_reseeded: boolean;
+  clock: string;
+  runners_stopped: number;
+  ready: boolean;
+  ready_error?: string;
+}
+
 export interface Readiness {
   ready: boolean;
   ready_error?: string;
@@ -51,5 +62,7 @@ export interface AgentSession {
   /** An fs.* op with its arguments; resolves with the reply's fields. */
   fs(op: string, args: Record<string, unknown>): Promise<Record<string, unknown>>;
   shutdown(graceMs: number): Promise<void>;
+  /** After a snapshot restore: reseed the guest RNG, set its clock, stop warm runners. */
+  restore(entropy: Buffer, timeMs: number): Promise<RestoreReply>;
   close(): void;
 }

@@ -18,7 +18,7 @@ export interface StopOptions {
 export interface VmmDriver {
   readonly name: VmmName;
   /** Starts the VM detached from this process; resolves once the VMM process exists. */
-  start(spec: QemuLaunchSpec, vmmLog: string): Promise<StartedVm>;
+  start(spec: QemuLaunchSpec, vmmLog: string, extra?: string[]): Promise<StartedVm>;
   /** Ends the VM: waits graceMs for it to exit, then asks the VMM to quit, then signals it. */
   stop(pid: number, qmpSocket: string, opts: StopOptions): Promise<"exited" | "quit" | "killed">;
   snapshot(): Promise<never>;

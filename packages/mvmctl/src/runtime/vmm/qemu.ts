@@ -26,8 +26,9 @@ export class QemuDriver implements VmmDriver {
   readonly name = "qemu" as const;
   constructor(private readonly binary: string = findQemu()) {}
 
-  async start(spec: QemuLaunchSpec, vmmLog: string): Promise<StartedVm> {
-    const argv = qemuArgs(spec);
+  /** `extra`: arguments after the instance's own (`-incoming` when restoring a snapshot). */
+  async start(spec: QemuLaunchSpec, vmmLog: string, extra: string[] = []): Promise<StartedVm> {
+    const argv = [...qemuArgs(spec), ...extra];
     const log = openSync(vmmLog, "a");
     try {
       // Only PATH and LANG: QEMU never sees the CLI's environment (credentials, MVM_* settings).

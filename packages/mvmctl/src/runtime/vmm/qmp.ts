@@ -2,7 +2,12 @@
 // greeting, negotiate capabilities, send one command, read its return. Messages are JSON lines.
 import { createConnection } from "node:net";
 
-export async function qmpCommand(socketPath: string, command: string, timeoutMs = 2000): Promise<unknown> {
+export async function qmpCommand(
+  socketPath: string,
+  command: string,
+  timeoutMs = 2000,
+  args?: Record<string, unknown>,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const sock = createConnection(socketPath);
     let buf = "";
@@ -40,7 +45,9 @@ export async function qmpCommand(socketPath: string, command: string, timeoutMs 
           sock.write(`${JSON.stringify({ execute: "qmp_capabilities" })}\n`);
         } else if (stage === 1 && ("return" in msg || "error" in msg)) {
           stage = 2;
-          sock.write(`${JSON.stringify({ execute: command })}\n`);
+          sock.write(
+            `${JSON.stringify(args ? { execute: command, arguments: args } : { execute: command })}\n`,
+          );
         } else if (stage === 2) {
           if ("error" in msg) done(new Error(`QMP ${command}: ${JSON.stringify(msg.error)}`));
           else if ("return" in msg) done(null, msg.return);

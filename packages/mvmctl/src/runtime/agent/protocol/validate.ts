@@ -95,6 +95,14 @@ const REPLY_CHECKS: Record<string, Check> = {
     return undefined;
   },
   "fs.stat": checkStat,
+  restore: fields({
+    entropy: [isStr, "a string"],
+    crng_reseeded: [isBool, "a boolean"],
+    clock: [isStr, "a string"],
+    runners_stopped: [isInt, "an integer"],
+    ready: [isBool, "a boolean"],
+    ready_error: [isStr, "a string", true],
+  }),
 };
 
 /** Checks the envelope every message shares: an object with a u32 id, and an event or a reply. */
