@@ -134,6 +134,33 @@ class Sandbox:
         """What ``mvmctl up --json`` reported (digest, accel, boot_ms) in live mode."""
         return self._live.info if self._live else None
 
+    @property
+    def ports(self) -> list[dict[str, Any]]:
+        """The port forwards reachable from this host: ``[{mapping_id, host, port, guest}]`` (live
+        mode; ``[]`` in record mode). Declare them with ``network=mvm.network(mode="bridge",
+        ports=[{"mapping_id": "web", "host": 8080, "guest": 8000}])``; ``port`` is the one ``up``
+        picked when 0 was asked."""
+        if self._live is None:
+            return []
+        return [
+            {"mapping_id": p["mapping_id"], "host": p["host_addr"], "port": p["host"], "guest": p["guest"]}
+            for p in self._live.info.get("ports") or []
+        ]
+
+    def get_host(self, guest_port: int) -> str:
+        """``"host:port"`` on this host that reaches ``guest_port`` in the sandbox (E2B's get_host)."""
+        live = self._running(f"get_host({guest_port})")
+        for p in self.ports:
+            if p["guest"] == guest_port:
+                host = f"[{p['host']}]" if ":" in p["host"] else p["host"]
+                return f"{host}:{p['port']}"
+        have = ", ".join(str(p["guest"]) for p in self.ports)
+        raise SandboxNotFoundError(
+            f"a port forward to guest port {guest_port}",
+            f"it forwards guest ports {have}" if have else 'declare one: network=mvm.network(mode="bridge", ports=[{"mapping_id": ..., "host": ..., "guest": ...}])',
+            f"sandbox {live.name} forwards no host port to guest port {guest_port}",
+        )
+
     @classmethod
     def create(
         cls,
@@ -166,6 +193,8 @@ class Sandbox:
             create["resources"] = dict(resources.ir)
         if network is not None:
             create["network"] = {"mode": network.ir["mode"]}
+            if network.ir.get("ports"):
+                create["network"]["ports"] = [dict(p) for p in network.ir["ports"]]
         # Live mode needs an entrypoint that keeps the VM up; record mode leaves it to commands.start.
         if command is None and mode == "live":
             command = list(LIVE_DEFAULT_COMMAND)

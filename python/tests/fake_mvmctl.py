@@ -36,7 +36,7 @@ if verb == "compile":
 elif verb == "build":
     out({"ok": True, "digest": "d1"})
 elif verb == "up":
-    out({"ok": True, "name": os.environ.get("FAKE_UP_NAME", argv[argv.index("--name") + 1]), "workload_id": "w", "digest": "d1", "accel": "tcg", "boot_ms": 5})
+    out({"ok": True, "name": os.environ.get("FAKE_UP_NAME", argv[argv.index("--name") + 1]), "workload_id": "w", "digest": "d1", "accel": "tcg", "boot_ms": 5, "ports": [{"mapping_id": "web", "host_addr": "127.0.0.1", "host": 18080, "guest": 8000, "proto": "tcp"}]})
 elif verb == "exec":
     cmd = argv[argv.index("--") + 1 :]
     if cmd[0] == "forged-error":

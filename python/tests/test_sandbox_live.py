@@ -68,6 +68,22 @@ class SandboxLiveTest(unittest.TestCase):
         self.assertEqual(os.path.realpath(c["cwd"]), os.path.realpath(os.getcwd()))
         self.assertRegex(self.calls()[2]["argv"][3], r"^sandbox-[0-9a-f]{8}$")
 
+    def test_ports_and_get_host_come_from_up_json(self) -> None:
+        sb = mvm.Sandbox.create("python-3.12")
+        self.assertEqual(sb.ports, [{"mapping_id": "web", "host": "127.0.0.1", "port": 18080, "guest": 8000}])
+        self.assertEqual(sb.get_host(8000), "127.0.0.1:18080")
+        with self.assertRaises(mvm.SandboxNotFoundError) as cm:
+            sb.get_host(9000)
+        self.assertIn("guest port 9000", str(cm.exception))
+        self.assertIn("8000", cm.exception.hint or "")
+
+    def test_network_ports_are_recorded(self) -> None:
+        net = mvm.network(mode="bridge", ports=[{"mapping_id": "web", "host": 8080, "guest": 8000}])
+        mvm.Sandbox.create("python-3.12", network=net)
+        rec = json.loads(base64.b64decode(self.calls()[0]["stdin_b64"]))
+        self.assertEqual(rec["create"]["network"]["mode"], "bridge")
+        self.assertEqual([(p["mapping_id"], p["host"], p["guest"]) for p in rec["create"]["network"]["ports"]], [("web", 8080, 8000)])
+
     def test_failing_build_is_live_error(self) -> None:
         os.environ["FAKE_FAIL"] = "build"
         with self.assertRaises(mvm.SandboxLiveError) as cm:

@@ -44,6 +44,8 @@ export interface UpInfo {
   digest: string;
   accel: string;
   boot_ms: number;
+  /** The instance's port forwards as bound (absent from an mvmctl without them). */
+  ports?: { mapping_id: string; host_addr: string; host: number; guest: number }[];
 }
 
 export interface StartedCommand {

@@ -20,6 +20,14 @@ import { HELPER, isHelperValue } from "./values.js";
 
 export type { ExecOptions, ExecResult, FileEntry, FileInfo, StartedCommand, UpInfo };
 
+/** One port forward of a live sandbox: `host:port` on this host reaches `guest` in the sandbox. */
+export interface SandboxPort {
+  mapping_id: string;
+  host: string;
+  port: number;
+  guest: number;
+}
+
 export type SdkMode = "record" | "live";
 
 export function sdkMode(env: NodeJS.ProcessEnv = process.env): SdkMode {
@@ -109,6 +117,36 @@ export class Sandbox {
     return this.live?.info;
   }
 
+  /**
+   * The port forwards reachable from this host (live mode; [] in record mode): declare them with
+   * `network: mvm.network({ mode: "bridge", ports: [{ mapping_id: "web", host: 8080, guest: 8000 }] })`.
+   * `host` is the host address, `port` the host port (the one `up` picked when 0 was asked).
+   */
+  get ports(): SandboxPort[] {
+    return (this.live?.info.ports ?? []).map((p) => ({
+      mapping_id: p.mapping_id,
+      host: p.host_addr,
+      port: p.host,
+      guest: p.guest,
+    }));
+  }
+
+  /** `"host:port"` on this host that reaches `guestPort` in the sandbox (E2B's getHost, Modal's tunnels). */
+  getHost(guestPort: number): string {
+    const live = this.running(`getHost(${guestPort})`);
+    const p = this.ports.find((x) => x.guest === guestPort);
+    if (!p) {
+      const have = this.ports.map((x) => x.guest).join(", ");
+      throw new NotFoundError(
+        `a port forward to guest port ${guestPort}`,
+        have
+          ? `it forwards guest ports ${have}`
+          : 'declare one: network: mvm.network({ mode: "bridge", ports: [{ mapping_id, host, guest }] })',
+        `sandbox ${live.name} forwards no host port to guest port ${guestPort}`,
+      );
+    }
+    return `${p.host.includes(":") ? `[${p.host}]` : p.host}:${p.port}`;
+  }
   /** `Sandbox.create("node-22")` or `Sandbox.create({ image: nix_packages([...]) })`. */
   static async create(template: string | { image: unknown }, opts: SandboxOptions = {}): Promise<Sandbox> {
     const mode = sdkMode();

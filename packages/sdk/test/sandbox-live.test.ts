@@ -84,6 +84,16 @@ test("create: compile --from-recording - (the record-mode recording, sleep infin
   assert.equal(sb.info?.accel, "tcg");
 });
 
+test("ports and getHost come from up --json; an unforwarded guest port is NotFoundError", async () => {
+  const sb = await Sandbox.create("python-3.12");
+  assert.deepEqual(sb.ports, [{ mapping_id: "web", host: "127.0.0.1", port: 18080, guest: 8000 }]);
+  assert.equal(sb.getHost(8000), "127.0.0.1:18080");
+  assert.throws(
+    () => sb.getHost(9000),
+    (e: unknown) => e instanceof NotFoundError && /guest port 9000/.test(e.message) && /8000/.test(e.hint ?? ""),
+  );
+});
+
 test("create: an explicit command and include; include globs are matched in the cwd", async () => {
   await Sandbox.create("node-22", { command: ["node", "server.js"], include: ["src/**"] });
   const rec = JSON.parse(Buffer.from(calls()[0]!.stdin_b64, "base64").toString());
