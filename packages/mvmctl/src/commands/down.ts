@@ -29,7 +29,7 @@ Examples:
         const { down, downAll } = await import("../runtime/index.js");
         const { parseDurationMs } = await import("./duration.js");
         const { mvmHome } = await import("../home.js");
-        const { MvmError } = await import("@mvm/ir");
+        const { MvmError } = await import("@mvm/ir/errors");
         if (Boolean(name) === Boolean(o.all)) {
           throw new MvmError("E_USAGE", "give an instance name or --all (not both)", {
             hint: "mvmctl down hello | mvmctl down --all",

@@ -45,7 +45,7 @@ Examples:
       const { exec } = await import("../runtime/index.js");
       const { parseDurationMs } = await import("./duration.js");
       const { mvmHome } = await import("../home.js");
-      const { MvmError } = await import("@mvm/ir");
+      const { MvmError } = await import("@mvm/ir/errors");
       const env: Record<string, string> = {};
       for (const kv of o.env) {
         const eq = kv.indexOf("=");

@@ -59,7 +59,7 @@ Examples:
       const { payloadFromInputs, payloadFromStdin } = await import("../runtime/index.js");
       const { parseDurationMs } = await import("./duration.js");
       const { mvmHome } = await import("../home.js");
-      const { MvmError } = await import("@mvm/ir");
+      const { MvmError } = await import("@mvm/ir/errors");
       if (o.stdin !== undefined && o.input.length > 0) {
         throw new MvmError("E_USAGE", "--stdin and --input cannot be combined", { exitCode: 2 });
       }
