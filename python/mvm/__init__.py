@@ -15,6 +15,18 @@
 from ._app import app, workload
 from ._emit import emit_json
 from ._errors import MvmError
+from ._fetch import (
+    FetchDeniedError,
+    FetchError,
+    FetchInvalidError,
+    FetchResponse,
+    FetchTimeoutError,
+    FetchTooLargeError,
+    FetchUnavailableError,
+    FetchUpstreamError,
+    web_fetch,
+    web_search,
+)
 from ._sandbox import (
     ExecResult,
     Sandbox,
@@ -79,4 +91,14 @@ __all__ = [
     "ExecResult",
     "StartedCommand",
     "MvmError",
+    "web_fetch",
+    "web_search",
+    "FetchResponse",
+    "FetchError",
+    "FetchDeniedError",
+    "FetchTimeoutError",
+    "FetchTooLargeError",
+    "FetchUpstreamError",
+    "FetchInvalidError",
+    "FetchUnavailableError",
 ]

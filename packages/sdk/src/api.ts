@@ -12,6 +12,22 @@ export {
   UnsupportedError,
 } from "./errors.js";
 export {
+  FetchDeniedError,
+  FetchError,
+  FetchInvalidError,
+  FetchTimeoutError,
+  FetchTooLargeError,
+  FetchUnavailableError,
+  FetchUpstreamError,
+  type WebFetchOptions,
+  type WebFetchResponse,
+  type WebSearchResult,
+  web_fetch,
+  web_search,
+  webFetch,
+  webSearch,
+} from "./fetch.js";
+export {
   dns_none,
   dns_resolver,
   dns_system,

@@ -72,6 +72,45 @@ export const runtimeCodes = {
     hint: "see egress-proxy.log in the instance directory",
     exit: 1,
   },
+  E_FETCH_BROKER_FAILED: {
+    summary: "The host-side fetch broker of an instance (mvm.web_fetch, mvm.web_search) did not start.",
+    hint: "see fetch-broker.log in the instance directory",
+    exit: 1,
+  },
+  E_FETCH_DENIED: {
+    summary:
+      "A guest web_fetch/web_search was refused by host policy: a host or port the workload was not granted, a non-public address, a scheme not allowed, or a secret token sent to a host outside that secret's hosts.",
+    hint: "declare the host (egress allowlist, or the secret's hosts=[...]) and rebuild; `mvmctl logs <name> --egress` shows the decision",
+    exit: 1,
+  },
+  E_FETCH_TIMEOUT: {
+    summary: "A guest web_fetch/web_search did not complete within its timeout.",
+    hint: "raise timeout= (at most 120 s) or check the upstream service",
+    exit: 1,
+  },
+  E_FETCH_TOO_LARGE: {
+    summary:
+      "A guest web_fetch request or its response is over the broker's size cap (1 MiB request, 8 MiB response).",
+    hint: "request less data (a range, a page, a smaller query)",
+    exit: 1,
+  },
+  E_FETCH_UPSTREAM: {
+    summary:
+      "The upstream of a guest web_fetch/web_search could not be reached or failed (DNS, connection, TLS verification, a malformed reply).",
+    hint: "check the URL and that the service is up; `mvmctl logs <name> --egress` shows the reason",
+    exit: 1,
+  },
+  E_FETCH_INVALID: {
+    summary: "A guest web_fetch/web_search request is malformed (URL, method, header names or values, body).",
+    hint: "pass an absolute https:// URL and string header names and values",
+    exit: 2,
+  },
+  E_FETCH_UNAVAILABLE: {
+    summary:
+      "mvm.web_fetch/web_search is not available: not running in an mvm guest, the broker is not connected, or (web_search) no search provider is configured on the host.",
+    hint: "call it from a function running in an mvm microVM; for web_search set MVM_SEARCH_URL before `mvmctl up` (docs/fetch.md)",
+    exit: 1,
+  },
   E_PORT_IN_USE: {
     summary:
       "A port forward's host address and port is already taken, by another mvm instance (named) or by another process; checked before boot.",

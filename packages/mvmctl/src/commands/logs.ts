@@ -10,7 +10,7 @@ export function logsCommand(): Command {
     .option("--json", "one JSON object per line: {line}")
     .option(
       "--egress",
-      "the egress proxy's decisions instead (bridge mode; JSON lines: allow/deny, host, port)",
+      "what left the instance instead, by time: egress proxy decisions (bridge) and web_fetch/web_search with released secret names (JSON lines)",
     )
     .option(
       "--inbound",
@@ -23,7 +23,7 @@ Examples:
   mvmctl logs hello
   mvmctl logs hello -n 200
   mvmctl logs hello -f
-  mvmctl logs hello --egress              # every allowed/denied egress connection
+  mvmctl logs hello --egress              # every egress connection and web_fetch, and which secrets were released
   mvmctl logs web --inbound -f            # each connection to a forwarded port, as it closes`,
     )
     .action(

@@ -8,6 +8,7 @@ import { isMvmError, MvmError } from "@mvm/ir/errors";
 import type { Reporter } from "../lib/progress.js";
 import { connectAgent } from "./agent/connect.js";
 import { readFrom } from "./console-tail.js";
+import { stopFetchBroker } from "./fetch/process.js";
 import { instanceNames, readState, removeInstanceDir, requireState, writeState } from "./instances.js";
 import { stopEgressProxy } from "./network/egress-process.js";
 import { stopForwards } from "./network/ingress.js";
@@ -88,6 +89,7 @@ export async function down(o: DownOptions): Promise<DownResult> {
   // After the VM: the guest keeps its egress until it is gone, never longer.
   const net = state.network;
   if (net?.proxy_pid && net.proxy_config) await stopEgressProxy(net.proxy_pid, net.proxy_config);
+  if (state.fetch) await stopFetchBroker(state.fetch.broker_pid, instancePaths(o.home, o.name).fetchConfig);
   await stopForwards(net?.forwarder_pid, net?.forwarder_config);
   await removeInstanceDir(o.home, o.name);
   return { name: o.name, how };
@@ -115,6 +117,8 @@ async function downUnreadable(o: DownOptions, why: MvmError): Promise<DownResult
     how = stopped === "exited" ? "shutdown" : stopped;
   }
   if (proxyPid) await stopEgressProxy(proxyPid, paths.egressConfig);
+  const brokerPid = (raw as { fetch?: { broker_pid?: unknown } } | undefined)?.fetch?.broker_pid;
+  if (typeof brokerPid === "number") await stopFetchBroker(brokerPid, paths.fetchConfig);
   const fwdPid = raw?.network?.forwarder_pid;
   if (typeof fwdPid === "number") await stopForwards(fwdPid, paths.ingressConfig);
   await removeInstanceDir(o.home, o.name);

@@ -4,6 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { MvmError } from "@mvm/ir/errors";
 import { readFrom, tailLines } from "./console-tail.js";
+import { mergedLogs } from "./egress-logs.js";
 import { requireState } from "./instances.js";
 import { instancePaths } from "./paths.js";
 import { sleep } from "./proc.js";
@@ -23,6 +24,12 @@ export interface LogsOptions {
 
 export async function logs(o: LogsOptions): Promise<void> {
   const state = await requireState(o.home, o.name);
+  if (o.egress && state.fetch) {
+    // Every instance since the fetch broker: the proxy's decisions (bridge) merged with its audit.
+    const p = instancePaths(o.home, o.name);
+    const files = [...(state.network?.egress_log ? [p.egressLog] : []), p.fetchLog];
+    return mergedLogs({ ...o, files, aliveMarker: p.consoleLog });
+  }
   if (o.egress && !state.network?.egress_log) {
     throw new MvmError("E_NO_EGRESS_LOG", `instance "${o.name}" has no egress log (network mode none)`, {
       hint: 'only network mode "bridge" has an egress proxy',

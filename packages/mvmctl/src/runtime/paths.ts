@@ -74,6 +74,11 @@ export interface InstancePaths {
   egressConfig: string;
   egressLog: string;
   egressProxyLog: string;
+  /** The fetch broker (mvm.web_fetch / web_search): socket, config, audit log, own stdout/stderr. */
+  fetchSocket: string;
+  fetchConfig: string;
+  fetchLog: string;
+  fetchBrokerLog: string;
   /** Port forwards: the forwarder's config, ready file, inbound connection log and own stdout/stderr. */
   ingressConfig: string;
   ingressReady: string;
@@ -95,6 +100,10 @@ export function instancePaths(home: string, name: string): InstancePaths {
     egressConfig: join(dir, "egress.json"),
     egressLog: join(dir, "egress.log"),
     egressProxyLog: join(dir, "egress-proxy.log"),
+    fetchSocket: join(dir, "fetch.sock"),
+    fetchConfig: join(dir, "fetch.json"),
+    fetchLog: join(dir, "fetch.log"),
+    fetchBrokerLog: join(dir, "fetch-broker.log"),
     ingressConfig: join(dir, "ingress.json"),
     ingressReady: join(dir, "ingress-ready.json"),
     inboundLog: join(dir, "inbound.log"),

@@ -29,6 +29,13 @@ export interface QemuLaunchSpec {
    * to the guest's relay at 10.0.2.15:guestPort. Inbound only: restrict=on still drops guest-initiated packets.
    */
   hostForwards?: { hostPort: number; guestPort: number }[];
+  /**
+   * The fetch broker's unix socket (docs/fetch.md): each of `fetchPorts` virtio-serial ports
+   * "mvm.fetch.N" is a chardev that connects to it as a client (the broker listens; reconnect=1
+   * brings a port back if the broker restarts). Absent: no fetch ports.
+   */
+  fetchSocket?: string;
+  fetchPorts?: number;
   consoleLog: string;
   agentSocket: string;
   qmpSocket: string;
@@ -142,7 +149,7 @@ export function machineArgs(spec: Pick<QemuLaunchSpec, "accel" | "cpuModel">): s
 }
 
 /** No default devices, no display, no user config, a guest reboot ends QEMU. */
-const BARE_ARGS = ["-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"];
+export const BARE_ARGS = ["-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"];
 
 export interface ProbeLaunchSpec {
   kernel: string;
@@ -182,6 +189,21 @@ export function probeArgs(spec: ProbeLaunchSpec): string[] {
   ];
 }
 
+/** The fetch ports: one chardev + virtserialport per concurrent guest request (on the agent's bus). */
+export function fetchPortArgs(spec: Pick<QemuLaunchSpec, "fetchSocket" | "fetchPorts">): string[] {
+  if (!spec.fetchSocket) return [];
+  const out: string[] = [];
+  for (let i = 0; i < (spec.fetchPorts ?? 1); i++) {
+    out.push(
+      "-chardev",
+      `socket,id=fetch${i},path=${optValue(spec.fetchSocket)},server=off,reconnect=1`,
+      "-device",
+      `virtserialport,chardev=fetch${i},name=mvm.fetch.${i}`,
+    );
+  }
+  return out;
+}
+
 export function qemuArgs(spec: QemuLaunchSpec): string[] {
   assertNetworkSupported(spec.networkMode);
   if (!Number.isInteger(spec.cpus) || spec.cpus < 1)
@@ -215,6 +237,7 @@ export function qemuArgs(spec: QemuLaunchSpec): string[] {
     `socket,id=agent,path=${optValue(spec.agentSocket)},server=on,wait=off`,
     "-device",
     "virtserialport,chardev=agent,name=mvm.agent",
+    ...fetchPortArgs(spec),
     // Serial console to a file (the guest's kernel messages and the agent's log).
     "-chardev",
     `file,id=console,path=${optValue(spec.consoleLog)}`,
