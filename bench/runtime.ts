@@ -203,7 +203,8 @@ async function main(): Promise<void> {
   for (let i = 0; i < runs; i++) {
     bare.push(await bareOnce());
     const t0 = performance.now();
-    const up = await boot({ home, ref, name, accel, reporter: silentReporter });
+    // --cold: the ready snapshot (saved by the first plain up below) must not make these restores.
+    const up = await boot({ home, ref, name, accel, cold: true, reporter: silentReporter });
     try {
       await invoke({ home, name, payload: [[], { value: 1 }], timeoutMs: 60_000 });
       cold.push(performance.now() - t0);
@@ -232,6 +233,28 @@ async function main(): Promise<void> {
     }
   }
 
+  // Restored start (docs/cli/snapshot.md): a plain up saves the image's ready snapshot if it has
+  // none; each run then resumes it and makes the same first call as a cold start.
+  const restored: number[] = [];
+  const restoreMs: number[] = [];
+  await boot({ home, ref, name, accel, reporter: silentReporter });
+  await down({ home, name, reporter: silentReporter });
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const up = await boot({ home, ref, name, accel, reporter: silentReporter });
+    try {
+      if (!up.state.snapshot?.restored) throw new Error("bench: the restored start booted cold");
+      await invoke({ home, name, payload: [[], { value: 1 }], timeoutMs: 60_000 });
+      restored.push(performance.now() - t0);
+      restoreMs.push(up.bootMs);
+      log(
+        `bench: restored run ${i + 1}: QEMU start to ready ${up.bootMs} ms, restored start ${restored.at(-1)?.toFixed(0)} ms`,
+      );
+    } finally {
+      await down({ home, name, reporter: silentReporter });
+    }
+  }
+
   const figures: Figures = {
     host: {
       hostname: hostname(),
@@ -252,6 +275,8 @@ async function main(): Promise<void> {
     boot_to_ready_ms: { median: median(ready), samples: ready },
     guest_kernel_to_agent_ms: { median: median(guestBoot), samples: guestBoot },
     cold_start_ms: { median: median(cold), samples: cold },
+    restored_start_ms: { median: median(restored), samples: restored },
+    restore_to_ready_ms: { median: median(restoreMs), samples: restoreMs },
     warm_invoke_ms: {
       median: median(warm),
       p95: percentile(warm, 95),
@@ -283,6 +308,8 @@ async function main(): Promise<void> {
     `  ratio to bare          ${(figures.boot_to_ready_ms.median / figures.bare_kernel_to_init_ms.median).toFixed(2)}x`,
     `  guest kernel->agent    median ${f(figures.guest_kernel_to_agent_ms.median)}   (agent's boot_ms, guest clock)`,
     `cold start               median ${f(figures.cold_start_ms.median)}   (boot() call -> first invoke result)`,
+    `restored start           median ${f(figures.restored_start_ms.median)}   (boot() resuming the ready snapshot -> first invoke result; ${((100 * figures.restored_start_ms.median) / figures.cold_start_ms.median).toFixed(0)}% of cold start)`,
+    `  restore to ready       median ${f(figures.restore_to_ready_ms.median)}   (QEMU -incoming start -> agent ready after the restore op)`,
     `warm invoke              median ${f(figures.warm_invoke_ms.median)}, p95 ${f(figures.warm_invoke_ms.p95)}   (invoke() call -> result: connect, hello, echo() in the entrypoint's warm runner, VM up)`,
     `  in the warm runner     median ${figures.warm_runner_in_guest_ms.median.toFixed(1)} ms, p95 ${figures.warm_runner_in_guest_ms.p95.toFixed(1)} ms   (the same call through a warm runner's pipes, timed inside the guest: no agent, no host; dev images only)`,
     `fresh invoke (--fresh)   median ${f(figures.fresh_invoke_ms.median)}, p95 ${f(figures.fresh_invoke_ms.p95)}   (invoke() with fresh: a one-shot runner per call, ${fresh.length} calls)`,

@@ -19,6 +19,9 @@ export interface Figures {
   boot_to_ready_ms: { median: number; samples: number[] };
   guest_kernel_to_agent_ms: { median: number; samples: number[] };
   cold_start_ms: { median: number; samples: number[] };
+  /** `up` resuming the ready snapshot -> first invoke result (docs/cli/snapshot.md). */
+  restored_start_ms: { median: number; samples: number[] };
+  restore_to_ready_ms: { median: number; samples: number[] };
   warm_invoke_ms: { median: number; p95: number; min: number; max: number };
   fresh_invoke_ms: { median: number; p95: number; samples: number[] };
   warm_runner_in_guest_ms: { median: number; p95: number; samples: number[] };

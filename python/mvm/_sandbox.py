@@ -175,9 +175,15 @@ class Sandbox:
         resources: Helper | None = None,
         network: Helper | None = None,
         command: list[str] | None = None,
+        snapshot: str | None = None,
     ) -> Sandbox:
+        """``snapshot=``: live mode only, resume the id ``sb.snapshot()`` returned instead of booting
+        (the other arguments must build the same image; another image or machine fails with
+        SandboxLiveError, cli_code E_SNAPSHOT_MISMATCH)."""
         global _recording
         mode = sdk_mode()
+        if snapshot is not None and mode != "live":
+            raise SandboxModeError("Sandbox.create(snapshot=...) needs live mode, which resumes a saved microVM", hint="run with MVM_SDK_MODE=live to drive a real microVM")
         if (template is None) == (image is None):
             raise MvmError("E_BAD_KWARG", "Sandbox.create() needs a template or image=, not both")
         create: dict[str, Any] = {"template": template} if template is not None else {"image": dict(image.ir if isinstance(image, Helper) else image)}  # type: ignore[union-attr, arg-type]
@@ -203,7 +209,7 @@ class Sandbox:
         wid = workload_id or "sandbox"
         rec = {"workload_id": wid, "create": create, "ops": []}
         if mode == "live":
-            return cls(mode, live_create(rec, instance_name(workload_id), os.getcwd() if include is not None else None))
+            return cls(mode, live_create(rec, instance_name(workload_id), os.getcwd() if include is not None else None, snapshot=snapshot))
         # One recording per process: the first Sandbox.create is the one written.
         if _recording is None:
             _recording = rec
@@ -227,8 +233,9 @@ class Sandbox:
         return self._running("exec").exec(argv, env=env, cwd=cwd, timeout=timeout)
 
     def snapshot(self) -> str:
-        self._running("snapshot")
-        raise SandboxUnsupportedError("sb.snapshot()", "mvm has no snapshots yet: copy state out with files.read, or recreate the sandbox")
+        """Live: saves the running guest (``mvmctl snapshot``; it pauses briefly, then continues) and
+        returns the snapshot id for ``Sandbox.create(same_template, ..., snapshot=id)``."""
+        return self._running("snapshot").snapshot()
 
     def kill(self) -> None:
         """Stops the sandbox; calling it twice is fine. Record: recorded once. Live: ``mvmctl down``."""

@@ -80,7 +80,7 @@ def _env_flags(env: dict[str, str] | None) -> list[str]:
     return [x for k, v in (env or {}).items() for x in ("-e", f"{k}={v}")]
 
 
-def live_create(recording: dict[str, Any], name: str, source_dir: str | None) -> LiveSession:
+def live_create(recording: dict[str, Any], name: str, source_dir: str | None, snapshot: str | None = None) -> LiveSession:
     """Boots a sandbox from a recording; ``source_dir`` is what ``include`` globs are matched in."""
     assert_instance_name(name)
     tmp = tempfile.mkdtemp(prefix="mvm-sandbox-")
@@ -93,7 +93,7 @@ def live_create(recording: dict[str, Any], name: str, source_dir: str | None) ->
         cli_json(["compile", "--from-recording", "-", "--out", out, "--json"], stdin=data, cwd=source_dir or os.path.join(tmp, "src"))
         digest = cli_json(["build", out, "--json"])["digest"]
         try:
-            up = cli_json(["up", digest, "--name", name, "--json"])
+            up = cli_json(["up", digest, "--name", name, "--json", *(["--snapshot", snapshot] if snapshot is not None else [])])
         except Exception:
             # A failed up can leave a failed instance behind; down is the documented way to clear it.
             run_cli(["down", name])
@@ -142,6 +142,13 @@ class LiveSession:
         if r.exit_code != 0 or pid is None:
             raise SandboxLiveError(["mvmctl", "exec", self.name, "--", *argv], r.exit_code, r.stderr or "the background command did not report its pid (is setsid in the image?)")
         return StartedCommand(pid, f"{base}.log")
+
+    def snapshot(self) -> str:
+        """``mvmctl snapshot --json``: the id ``up --snapshot`` takes."""
+        sid = cli_json(["snapshot", self.name, "--json"]).get("id")
+        if not isinstance(sid, str) or not re.fullmatch(r"[0-9a-z][0-9a-z-]{0,71}", sid):
+            raise MvmError("E_SDK_LIVE", f"mvmctl snapshot returned no usable id: {json.dumps(sid)}")
+        return sid
 
     def read(self, path: str) -> bytes:
         return cli(["fs", "read", self.name, path]).stdout

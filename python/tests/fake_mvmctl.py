@@ -59,6 +59,8 @@ elif verb == "fs":
         out({"entries": [{"name": "a", "type": "file", "size": 1, "mode": 420, "mtime_ms": 1}], "truncated": False})
     elif sub == "stat":
         out({"type": "file", "size": 5, "mode": 420, "mtime_ms": 1})
+elif verb == "snapshot":
+    out({"ok": True, "id": "s-0123456789abcdef", "digest": "d1", "source": argv[1]})
 elif verb == "down":
     if os.environ.get("FAKE_DOWN") == "gone":
         fail("E_INSTANCE_NOT_FOUND", f'no instance named "{argv[1]}"')

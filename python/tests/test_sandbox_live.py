@@ -202,11 +202,15 @@ class SandboxLiveTest(unittest.TestCase):
         with self.assertRaises(mvm.SandboxNotFoundError):
             sb2.files.read("/x")
 
-    def test_snapshot_is_unsupported(self) -> None:
+    def test_snapshot_and_create_from_it(self) -> None:
         sb = mvm.Sandbox.create("minimal")
-        with self.assertRaises(mvm.SandboxUnsupportedError) as cm:
-            sb.snapshot()
-        self.assertEqual(cm.exception.code, "E_SDK_UNSUPPORTED")
+        sid = sb.snapshot()
+        self.assertEqual(sid, "s-0123456789abcdef")
+        self.assertEqual(self.calls()[-1]["argv"], ["snapshot", sb.name, "--json"])
+        sb2 = mvm.Sandbox.create("minimal", snapshot=sid)
+        up = [c for c in self.calls() if c["argv"][0] == "up"][-1]["argv"]
+        self.assertEqual(up[-2:], ["--snapshot", sid])
+        self.assertEqual(up[up.index("--name") + 1], sb2.name)
 
     def test_missing_cli_is_not_found(self) -> None:
         os.environ["MVM_CLI_BIN"] = os.path.join(self.dir, "no-such-mvmctl")
@@ -220,6 +224,8 @@ class SandboxLiveTest(unittest.TestCase):
         for call in (lambda: sb.exec(["true"]), lambda: sb.files.read("/x"), sb.snapshot):
             with self.assertRaises(mvm.SandboxModeError):
                 call()
+        with self.assertRaises(mvm.SandboxModeError):
+            mvm.Sandbox.create("minimal", snapshot="s-0123456789abcdef")
         self.assertEqual(self.calls(), [])
 
     def test_helpers(self) -> None:

@@ -44,6 +44,8 @@ export interface UpInfo {
   digest: string;
   accel: string;
   boot_ms: number;
+  /** Whether the guest was resumed from a snapshot (absent from an mvmctl without snapshots). */
+  snapshot?: { key: string; restored: boolean; id?: string } | null;
   /** The instance's port forwards as bound (absent from an mvmctl without them). */
   ports?: { mapping_id: string; host_addr: string; host: number; guest: number }[];
 }
@@ -102,7 +104,7 @@ function envFlags(env: Record<string, string> = {}): string[] {
 /** Boots a sandbox from a recording; `sourceDir` is what `include` globs are matched against. */
 export async function liveCreate(
   recording: object,
-  opts: { name: string; sourceDir?: string },
+  opts: { name: string; sourceDir?: string; snapshot?: string },
 ): Promise<LiveSession> {
   assertInstanceName(opts.name);
   const tmp = await mkdtemp(join(tmpdir(), "mvm-sandbox-"));
@@ -119,7 +121,8 @@ export async function liveCreate(
     const built = await cliJson<{ digest: string }>(["build", out, "--json"]);
     let up: UpInfo;
     try {
-      up = await cliJson<UpInfo>(["up", built.digest, "--name", opts.name, "--json"]);
+      const from = opts.snapshot === undefined ? [] : ["--snapshot", opts.snapshot];
+      up = await cliJson<UpInfo>(["up", built.digest, "--name", opts.name, "--json", ...from]);
     } catch (e) {
       // A failed up can leave a failed instance behind; down is the documented way to clear it.
       await runCli(["down", opts.name]).catch(() => undefined);
@@ -183,6 +186,14 @@ export class LiveSession {
       );
     }
     return { pid, logPath };
+  }
+
+  /** `mvmctl snapshot --json`: the id `up --snapshot` takes. */
+  async snapshot(): Promise<string> {
+    const r = await cliJson<{ id: string }>(["snapshot", this.name, "--json"]);
+    if (typeof r.id !== "string" || !/^[0-9a-z][0-9a-z-]{0,71}$/.test(r.id))
+      throw new MvmError("E_SDK_LIVE", `mvmctl snapshot returned no usable id: ${JSON.stringify(r.id)}`);
+    return r.id;
   }
 
   async read(path: string): Promise<Uint8Array> {

@@ -3,7 +3,7 @@
 // builds the same recording, boots it through mvmctl (sandbox-live.ts) and forwards each call.
 import { renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { NotFoundError, SdkModeError, UnsupportedError } from "./errors.js";
+import { NotFoundError, SdkModeError } from "./errors.js";
 import {
   type ExecOptions,
   type ExecResult,
@@ -49,6 +49,12 @@ export interface SandboxOptions {
   resources?: unknown;
   network?: unknown;
   command?: readonly string[];
+  /**
+   * Live mode: resume this snapshot (the id `sb.snapshot()` returned) instead of booting. The
+   * other options must describe the same sandbox (they build the same image); a snapshot of
+   * another image or machine fails with E_SDK_LIVE (cliCode E_SNAPSHOT_MISMATCH).
+   */
+  snapshot?: string;
 }
 
 type Op =
@@ -147,6 +153,7 @@ export class Sandbox {
     }
     return `${p.host.includes(":") ? `[${p.host}]` : p.host}:${p.port}`;
   }
+
   /** `Sandbox.create("node-22")` or `Sandbox.create({ image: nix_packages([...]) })`. */
   static async create(template: string | { image: unknown }, opts: SandboxOptions = {}): Promise<Sandbox> {
     const mode = sdkMode();
@@ -173,10 +180,12 @@ export class Sandbox {
       create: JSON.parse(JSON.stringify(create)),
       ops: [],
     };
+    if (opts.snapshot !== undefined && mode !== "live") liveOnly("Sandbox.create({ snapshot })");
     if (mode === "live") {
       const live = await liveCreate(state, {
         name: instanceName(opts.workloadId),
         sourceDir: opts.include ? process.cwd() : undefined,
+        snapshot: opts.snapshot,
       });
       return new Sandbox(state, live);
     }
@@ -221,12 +230,12 @@ export class Sandbox {
     return this.running("exec").exec(argv, opts);
   }
 
+  /**
+   * Live: saves the running guest (`mvmctl snapshot`; it pauses briefly, then continues) and
+   * returns the snapshot id, for `Sandbox.create(sameTemplate, { ...sameOptions, snapshot: id })`.
+   */
   async snapshot(): Promise<string> {
-    this.running("snapshot");
-    throw new UnsupportedError(
-      "sb.snapshot()",
-      "mvm has no snapshots yet: copy state out with files.read, or recreate the sandbox",
-    );
+    return this.running("snapshot").snapshot();
   }
 
   /** Idempotent. Record: only the first kill is recorded. Live: `mvmctl down`. */

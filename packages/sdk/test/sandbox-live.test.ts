@@ -12,7 +12,6 @@ import {
   NotFoundError,
   Sandbox,
   TimeoutError,
-  UnsupportedError,
 } from "../src/index.js";
 import { cliCommand, parseErrorChannel, redactArgv } from "../src/sandbox-cli.js";
 import {
@@ -265,12 +264,15 @@ test("await using kills the sandbox on scope exit", async () => {
   assert.deepEqual(calls().at(-1)!.argv, ["down", name]);
 });
 
-test("snapshot is a typed unsupported error in live mode", async () => {
+test("snapshot() runs mvmctl snapshot and returns its id; create({ snapshot }) passes it to up", async () => {
   const sb = await Sandbox.create("minimal");
-  await assert.rejects(
-    sb.snapshot(),
-    (e: unknown) => e instanceof UnsupportedError && e.code === "E_SDK_UNSUPPORTED",
-  );
+  const id = await sb.snapshot();
+  assert.equal(id, "s-0123456789abcdef");
+  assert.deepEqual(calls().at(-1)!.argv, ["snapshot", sb.name, "--json"]);
+  const sb2 = await Sandbox.create("minimal", { snapshot: id });
+  const up = calls().filter((c) => c.argv[0] === "up").at(-1)!;
+  assert.deepEqual(up.argv.slice(-2), ["--snapshot", id]);
+  assert.equal(up.argv[up.argv.indexOf("--name") + 1], sb2.name);
 });
 
 test("a missing mvmctl binary is NotFoundError naming MVM_CLI_BIN", async () => {

@@ -76,4 +76,5 @@ test("live-only calls throw a mode error in record mode", async () => {
   await assert.rejects(sb.exec(["true"]), SdkModeError);
   await assert.rejects(sb.files.read("/x"), SdkModeError);
   await assert.rejects(sb.snapshot(), SdkModeError);
+  await assert.rejects(Sandbox.create("node-22", { snapshot: "s-0123456789abcdef" }), SdkModeError);
 });
