@@ -61,6 +61,6 @@ test("invalid IR corpus: the Python validator reports the same codes and paths",
   );
   assert.equal(p.status, 0, p.stderr);
   const got = JSON.parse(p.stdout) as string[][];
-  docs.forEach((d, i) => assert.deepEqual([...got[i]!].sort(), d.expected, d.name));
+  for (const [i, d] of docs.entries()) assert.deepEqual([...got[i]!].sort(), d.expected, d.name);
   assert.ok(docs.length >= 15, `${docs.length} documents compared; left out: ${left.join(", ")}`);
 });
