@@ -36,6 +36,9 @@
 #define MODULE_INIT_COMPRESSED_FILE 4
 
 static char boot_error[512];
+/* mvm.builder=1: the build-time VM (docs/build.md "Builder VM"): the root disk is mounted
+ * read-write with no overlay, and no before_start, service or after_start runs. */
+static int builder_mode;
 
 static void mnt(const char *src, const char *dst, const char *type, unsigned long flags, const char *data) {
     mkdir(dst, 0755);
@@ -103,8 +106,12 @@ static int wait_for(const char *path, int ms) {
     return 0;
 }
 
-/* Mounts the root overlay at /newroot and switches into it. Returns 0, or -1 (still in the
- * initramfs) with boot_error set. */
+static int mount_overlay(const char *dev, const char *fstype);
+static int pivot_root_dir(void);
+
+/* Mounts the root at /newroot (the overlay; read-write in builder mode) and switches into it.
+ * Returns 0, or -1 (still in the initramfs) with boot_error set. */
+
 static int switch_root(const char *cmdline) {
     char dev[128], fstype[32], wait_ms[16];
     cmdline_get(cmdline, "mvm.root", dev, sizeof dev, "/dev/vda");
@@ -119,6 +126,20 @@ static int switch_root(const char *cmdline) {
     mkdir("/mnt/lower", 0755);
     mkdir("/mnt/rw", 0755);
     mkdir("/newroot", 0755);
+    if (builder_mode) {
+        if (mount(dev, "/newroot", fstype, MS_NOATIME, NULL) != 0) {
+            snprintf(boot_error, sizeof boot_error, "cannot mount %s (%s) read-write: %s", dev, fstype, strerror(errno));
+            return -1;
+        }
+        LOG("builder: mounted %s (%s) read-write as the root", dev, fstype);
+    } else if (mount_overlay(dev, fstype) != 0) {
+        return -1;
+    }
+    return pivot_root_dir();
+}
+
+/* The image's root: the ext4 read-only below a tmpfs upper layer, at /newroot. */
+static int mount_overlay(const char *dev, const char *fstype) {
     if (mount(dev, "/mnt/lower", fstype, MS_RDONLY, NULL) != 0) {
         snprintf(boot_error, sizeof boot_error, "cannot mount %s (%s) read-only: %s", dev, fstype, strerror(errno));
         return -1;
@@ -135,6 +156,11 @@ static int switch_root(const char *cmdline) {
                  strerror(errno));
         return -1;
     }
+    return 0;
+}
+
+/* Moves /dev into /newroot and makes /newroot the root. */
+static int pivot_root_dir(void) {
     /* Keep the layers reachable in the new root (for debugging), then move /dev along: it holds
      * the device nodes devtmpfs already made. /proc and /sys are simply mounted afresh. */
     mkdir("/newroot/run", 0755);
@@ -146,7 +172,7 @@ static int switch_root(const char *cmdline) {
         snprintf(boot_error, sizeof boot_error, "switch root failed: %s", strerror(errno));
         return -1;
     }
-    LOG("switched root to the overlay");
+    LOG("switched root to %s", builder_mode ? "the builder disk" : "the overlay");
     return 0;
 }
 
@@ -271,6 +297,7 @@ static pid_t start_agent(void) {
     cfg.port_name = "mvm.agent";
     cfg.boot_error = boot_error[0] ? boot_error : NULL;
     cfg.boot_ms = (int)boot_ms();
+    cfg.builder = builder_mode;
     _exit(agent_run(&cfg));
 }
 
@@ -329,6 +356,7 @@ int init_main(void) {
     cmdline_get(cmdline, "mvm.fwd", fwd, sizeof fwd, "");
     load_modules();
     char tmp[8];
+    builder_mode = !strcmp(cmdline_get(cmdline, "mvm.builder", tmp, sizeof tmp, "0"), "1");
     if (!strcmp(cmdline_get(cmdline, "mvm.switch_root", tmp, sizeof tmp, "1"), "0"))
         LOG("mvm.switch_root=0: staying in the initramfs");
     else if (switch_root(cmdline) != 0)
@@ -342,7 +370,7 @@ int init_main(void) {
     runtime_t rt;
     runtime_load(&rt, "/etc/mvm/runtime.json");
     set_hostname(&rt);
-    if (!boot_error[0]) {
+    if (!boot_error[0] && !builder_mode) {
         int rc = run_hook_blocking("before_start");
         if (rc != 0) snprintf(boot_error, sizeof boot_error, "before_start failed with exit code %d", rc);
     }
@@ -355,7 +383,7 @@ int init_main(void) {
     sigaddset(&set, SIGUSR2);
     sigprocmask(SIG_BLOCK, &set, NULL);
     const entrypoint_t *svc = NULL;
-    for (size_t i = 0; rt.valid && i < rt.neps; i++)
+    for (size_t i = 0; rt.valid && !builder_mode && i < rt.neps; i++)
         if (!rt.eps[i].is_function) svc = &rt.eps[i];
     pid_t svc_pid = -1, agent = start_agent();
     int64_t svc_restart_at = svc && !boot_error[0] ? mono_ms() : 0, svc_backoff = 1000, agent_restart_at = 0;

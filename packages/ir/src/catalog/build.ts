@@ -84,8 +84,18 @@ export const buildCodes = {
     exit: 1,
   },
   E_HOOK_FAILED: {
-    summary: "a before_build hook failed",
+    summary: "build-time code (a before_build hook or an npm lifecycle script) failed in the builder VM",
     hint: "fix the hook command; its output is shown above",
+    exit: 1,
+  },
+  E_BUILD_TIMEOUT: {
+    summary: "build-time code in the builder VM did not finish within the build timeout",
+    hint: "find the step that hangs in the output above, or raise the limit with `mvmctl build --timeout`",
+    exit: 1,
+  },
+  E_BUILDER_FAILED: {
+    summary: "the builder microVM that runs build-time code could not boot or stopped answering",
+    hint: "the builder console's last lines are shown above; `mvmctl doctor` checks QEMU and the kernel",
     exit: 1,
   },
   E_AGENT_MISSING: {

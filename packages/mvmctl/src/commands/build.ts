@@ -2,6 +2,7 @@
 import { Command, Option } from "commander";
 import { createReporter, silentReporter } from "../cli/reporter.js";
 import { mvmHome } from "../home.js";
+import { parseDurationMs } from "./duration.js";
 
 export function buildCommand(): Command {
   return new Command("build")
@@ -20,6 +21,11 @@ export function buildCommand(): Command {
       "--production",
       "a production image: the guest agent refuses `mvmctl exec` (default: a dev image)",
     )
+    .option(
+      "--timeout <duration>",
+      "time limit for build-time code in the builder VM (boot, npm install scripts, before_build hooks): 90s, 10m",
+      "30m",
+    )
     .option("--json", "print a JSON summary (with the digest) on stdout")
     .option("-q, --quiet", "no progress output")
     .addHelpText(
@@ -27,7 +33,8 @@ export function buildCommand(): Command {
       `
 The image lands in $MVM_HOME/images/<digest>/ (kernel, initramfs, read-only ext4 rootfs,
 image.json). The same inputs are a cache hit; --force rebuilds and gives the same digest.
-before_build hooks run inside the image being built.
+Build-time code (before_build hooks, npm install scripts) runs in a builder microVM with no
+network, never on this host; a workload without any skips the builder.
 
 Examples:
   mvmctl build /tmp/hello
@@ -48,9 +55,12 @@ Examples:
           production?: boolean;
           json?: boolean;
           quiet?: boolean;
+          timeout: string;
         },
       ) => {
+        const timeoutMs = parseDurationMs(o.timeout);
         const { buildImage } = await import("../image/index.js");
+        const { runBuilderVm } = await import("../runtime/index.js");
         const reporter = o.quiet ? silentReporter : createReporter();
         const res = await buildImage({
           input: compiled,
@@ -60,6 +70,8 @@ Examples:
           force: o.force,
           kernel: o.kernel,
           production: o.production,
+          builder: runBuilderVm,
+          timeoutMs,
           reporter,
         });
         const img = res.image;

@@ -12,10 +12,16 @@
 //   - caps: MAX_ARCHIVE_ENTRIES entries, MAX_ARCHIVE_ENTRY_BYTES per file, MAX_ARCHIVE_TOTAL_BYTES
 //     in all (decompressed), so a gzip bomb stops early.
 // Files are created with O_EXCL | O_NOFOLLOW, directories one level at a time.
+//
+// Rootfs mode (`rootfs: true`, the builder VM's result, docs/build.md "Builder VM"): the same
+// parent, name, duplicate and cap rules, plus owners (uid/gid) and full modes kept, and symlink
+// targets stored verbatim, absolute ones included: they are the guest's links, data the host
+// never follows (nothing after extraction resolves a path through the tree: find/touch -h, du,
+// mkfs.ext4 -d all lstat). Devices, FIFOs and hardlinks are skipped and listed, not made.
 import { createReadStream, constants as fsc } from "node:fs";
-import { mkdir, open, realpath, symlink } from "node:fs/promises";
+import { chmod, lchown, mkdir, open, realpath, symlink } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { Transform } from "node:stream";
+import { PassThrough, Transform } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { MvmError } from "@mvm/ir/errors";
 import tar from "tar-stream";
@@ -93,11 +99,27 @@ export const ARCHIVE_LIMITS: ArchiveLimits = {
   streamBytes: MAX_ARCHIVE_TOTAL_BYTES + STREAM_OVERHEAD_BYTES,
 };
 
+export interface ExtractOptions {
+  /** The input is a plain tar (not gzip). */
+  plain?: boolean;
+  /** Read only the first `bytes` bytes of the file (a tar written to a raw disk). */
+  bytes?: number;
+  /** Rootfs mode (see the file comment). */
+  rootfs?: boolean;
+}
+
+export interface ExtractResult {
+  /** Rootfs mode: entries not made (devices, FIFOs, hardlinks), as "name (type)". */
+  skipped: string[];
+}
+
 export async function extractTgz(
   archive: string,
   dest: string,
   limits: ArchiveLimits = ARCHIVE_LIMITS,
-): Promise<void> {
+  opts: ExtractOptions = {},
+): Promise<ExtractResult> {
+  const skipped: string[] = [];
   const tree = new Map<string, Kind>([["", "dir"]]);
   const links = new Map<string, string>();
   let entries = 0;
@@ -133,6 +155,7 @@ export async function extractTgz(
     if (header.type === "directory") {
       if (!existing) await mkdir(target, { mode: 0o755 });
       tree.set(rel, "dir");
+      if (opts.rootfs) await ownAndMode(target, header);
       stream.resume();
     } else if (header.type === "file") {
       const size = header.size ?? 0;
@@ -141,7 +164,7 @@ export async function extractTgz(
       total += size;
       if (total > limits.totalBytes) throw unsafe(`the archive holds more than ${limits.totalBytes} bytes`);
       tree.set(rel, "file");
-      const mode = (header.mode ?? 0o644) & 0o777;
+      const mode = (header.mode ?? 0o644) & (opts.rootfs ? 0o7777 : 0o777);
       const fh = await open(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, mode);
       try {
         let written = 0;
@@ -150,10 +173,25 @@ export async function extractTgz(
           if (written > size) throw unsafe(`archive entry ${shown} is longer than its header says`);
           await fh.write(c as Buffer);
         }
+        // chown first: it clears set-id bits, which chmod then restores.
+        if (opts.rootfs) await fh.chown(header.uid ?? 0, header.gid ?? 0);
         await fh.chmod(mode);
       } finally {
         await fh.close();
       }
+    } else if (header.type === "symlink" && opts.rootfs) {
+      const to = header.linkname ?? "";
+      if (to === "" || to.includes("\0")) throw unsafe(`archive link ${shown} has an empty target`);
+      tree.set(rel, "symlink");
+      await symlink(to, target);
+      await lchown(target, header.uid ?? 0, header.gid ?? 0);
+      stream.resume();
+    } else if (
+      opts.rootfs &&
+      ["link", "character-device", "block-device", "fifo"].includes(header.type ?? "")
+    ) {
+      skipped.push(`${rel} (${header.type})`);
+      stream.resume();
     } else if (header.type === "symlink") {
       const to = header.linkname ?? "";
       if (to === "" || to.startsWith("/") || CONTROL.test(to))
@@ -175,8 +213,8 @@ export async function extractTgz(
     extract.on("finish", res);
     extract.on("error", rej);
   });
-  const input = createReadStream(archive);
-  const gunzip = createGunzip();
+  const input = createReadStream(archive, opts.bytes !== undefined ? { end: opts.bytes - 1 } : {});
+  const gunzip = opts.plain ? new PassThrough() : createGunzip();
   let streamed = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -204,6 +242,7 @@ export async function extractTgz(
   });
   input.pipe(gunzip).pipe(counter).pipe(extract);
   await done;
+  if (opts.rootfs) return { skipped };
 
   for (const [rel, to] of links) {
     if (resolveInside(tree, links, rel, to) === undefined)
@@ -216,4 +255,10 @@ export async function extractTgz(
     if (real !== undefined && real !== root && !real.startsWith(`${root}/`))
       throw unsafe(`archive link ${JSON.stringify(rel)} resolves outside the archive`);
   }
+  return { skipped };
+}
+
+async function ownAndMode(path: string, h: tar.Header): Promise<void> {
+  await lchown(path, h.uid ?? 0, h.gid ?? 0);
+  await chmod(path, (h.mode ?? 0o755) & 0o7777);
 }

@@ -95,6 +95,8 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
           home,
           reporter,
           production: opts.production,
+          builder: opts.builder,
+          timeoutMs: opts.timeoutMs,
         });
         packages = out.packages;
         resolution = out.resolution;

@@ -4,6 +4,7 @@
 
 export type { Reporter } from "../lib/progress.js";
 
+import type { BuilderVm } from "../contracts/builder-vm.js";
 import type { ImageManifest } from "../contracts/image-manifest.js";
 import type { Reporter } from "../lib/progress.js";
 
@@ -23,6 +24,14 @@ export interface BuildOptions {
   kernel?: string;
   /** A production image: the agent refuses `exec` (see runtime-json.ts). */
   production?: boolean;
+  /**
+   * Runs build-time code (before_build hooks, npm lifecycle scripts) in a builder microVM. The
+   * CLI passes the runtime's (runtime/builder-vm.ts); a workload with build-time code fails
+   * without one (E_BUILDER_FAILED), one without never needs it.
+   */
+  builder?: BuilderVm;
+  /** The builder VM's time limit (boot and every step), ms; default 30 min. */
+  timeoutMs?: number;
   reporter: Reporter;
 }
 

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { buildImage } from "../../src/image/build-image.js";
+import { runBuilderVm } from "../../src/runtime/builder-vm.js";
 import { compiledFixture, ensureAgentDir, recordingReporter, sharedCacheDir } from "./fixtures.js";
 
 before(async () => {
@@ -40,7 +41,7 @@ test("python: build, image.json, cache hit, forced rebuild with the same digest"
   const input = await compiledFixture("python", { hooks, packages: ["python312", "curl"] });
   const rep = recordingReporter();
   const t0 = Date.now();
-  const first = await buildImage({ input, home, reporter: rep });
+  const first = await buildImage({ input, home, reporter: rep, builder: runBuilderVm });
   const coldMs = Date.now() - t0;
   assert.equal(first.cached, false);
   assert.match(rep.warnings.join("\n"), /python312.*3\.12.*3\.11/);
@@ -85,7 +86,13 @@ test("python: build, image.json, cache hit, forced rebuild with the same digest"
   assert.ok(cachedMs < 10_000, `cache hit took ${cachedMs} ms`);
 
   const t2 = Date.now();
-  const forced = await buildImage({ input, home, force: true, reporter: recordingReporter() });
+  const forced = await buildImage({
+    input,
+    home,
+    force: true,
+    reporter: recordingReporter(),
+    builder: runBuilderVm,
+  });
   const forcedMs = Date.now() - t2;
   assert.equal(forced.cached, false);
   assert.equal(forced.digest, first.digest, "forced rebuild gives the same digest");
@@ -114,7 +121,7 @@ test("a failing before_build hook fails the build with its output and leaves no 
     hooks: { before_build: [{ kind: "shell", line: "echo about to fail; echo oops >&2; exit 3" }] },
   });
   await assert.rejects(
-    buildImage({ input, home, reporter: recordingReporter() }),
+    buildImage({ input, home, reporter: recordingReporter(), builder: runBuilderVm }),
     (e: Error & { code?: string }) => {
       assert.equal(e.code, "E_HOOK_FAILED");
       assert.match(e.message, /exit 3/);

@@ -1,6 +1,8 @@
 // The workload's own locked dependencies. Both installs run on the host with the host's tools and
 // write into the staged root, so the image needs no npm or pip of its own:
-// - Node: `npm ci --omit=dev` in /app (package.json + package-lock.json in the bundle).
+// - Node: `npm ci --omit=dev --ignore-scripts` in /app (package.json + package-lock.json in the
+//   bundle): fetches and integrity-checks the locked tarballs and runs none of their code; the
+//   lifecycle scripts npm would have run are listed (npm-scripts.ts) for the builder VM.
 // - Python, hashed requirements file: `pip --require-hashes --no-deps` for the guest's CPython
 //   (3.11, manylinux x86_64 wheels only) into /usr/local/lib/python3.11/dist-packages; from
 //   MVM_WHEELHOUSE (no index) when set, else `pip download` from the host pip's index (PyPI)
@@ -11,11 +13,13 @@
 // Wheels only, everywhere: an sdist's build backend is code that would run on the host.
 import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, posix } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
 import type { LaunchJson } from "../../contracts/compiled-dir.js";
 import { SUITE_PYTHON } from "../backends/debian/packages.js";
+import { GUEST_APP_DIR } from "../guest/runtime-json.js";
 import { run } from "../host-tools.js";
+import { type NpmLifecycle, planNpmLifecycle } from "./npm-scripts.js";
 import { installWheels, lockDirOf } from "./uv-install.js";
 import { planUvLock } from "./uv-lock.js";
 
@@ -23,6 +27,8 @@ export interface DepsOutcome {
   kind: "node" | "python" | "none";
   lockfile?: string;
   count: number;
+  /** Node: the lifecycle scripts to run in the builder VM, in order. */
+  npmScripts?: NpmLifecycle[];
 }
 
 // Nothing here reads an install's output: it only explains a failure (stdout and stderr both).
@@ -92,12 +98,14 @@ async function nodeDeps(
   if (count > 0) {
     await mustRun(
       "npm",
-      ["ci", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"],
+      ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
       dir,
-      "npm ci --omit=dev",
+      "npm ci --omit=dev --ignore-scripts",
     );
   }
-  return { kind: "node", lockfile: rel, count };
+  const guestDir = posix.join(GUEST_APP_DIR, posix.dirname(rel));
+  const npmScripts = await planNpmLifecycle(dir, guestDir);
+  return { kind: "node", lockfile: rel, count, npmScripts };
 }
 
 async function pythonDeps(

@@ -1,9 +1,11 @@
 // The debian backend: Debian bookworm packages (mmdebstrap) for the rootfs, the pinned Debian
 // cloud kernel, and an initramfs with the agent and the kernel modules the guest needs.
-import { copyFile, writeFile } from "node:fs/promises";
+import { copyFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
+import type { BuilderVm } from "../../../contracts/builder-vm.js";
 import type { LaunchJson } from "../../../contracts/compiled-dir.js";
+import { DEFAULT_BUILD_TIMEOUT_MS, needsBuilder, runBuildTimeCode } from "../../builder/builder.js";
 import { cacheDir } from "../../cache-dir.js";
 import { installToolWheels, type ToolWheel } from "../../deps/tool-wheels.js";
 import type { AgentArtifacts } from "../../guest/agent-artifacts.js";
@@ -72,6 +74,9 @@ export async function buildDebian(o: {
   home: string;
   reporter: Reporter;
   production?: boolean;
+  /** Runs build-time code; required only when the workload has some. */
+  builder?: BuilderVm;
+  timeoutMs?: number;
 }): Promise<BackendOutput> {
   const { reporter } = o;
   const warnings: string[] = [];
@@ -83,7 +88,7 @@ export async function buildDebian(o: {
   });
   reporter.step(base.cached ? "base rootfs: cached" : "base rootfs: created and cached");
 
-  const root = join(o.workDir, "root");
+  let root = join(o.workDir, "root");
   await extractBase(base.tarball, root);
   const packages = await installedPackages(root);
   const versions = new Map(packages.map((p) => [p.name, p.version]));
@@ -103,7 +108,7 @@ export async function buildDebian(o: {
       wheelhouse: process.env.MVM_WHEELHOUSE,
     });
   }
-  await stageRoot(
+  const staged = await stageRoot(
     root,
     join(o.compiledDir, "src"),
     o.launch,
@@ -115,6 +120,32 @@ export async function buildDebian(o: {
   reporter.step("stripping package manager, caches and docs");
   await stripRoot(root);
   await fixTimestamps(root, SOURCE_DATE_EPOCH);
+
+  // The initramfs first: the builder VM boots it.
+  const initrd = join(o.outDir, "initramfs.img");
+  await writeInitramfs(o, initrd, warnings);
+
+  const code = { npm: staged.deps.npmScripts ?? [], hooks: o.launch.hooks?.before_build ?? [] };
+  if (needsBuilder(code)) {
+    const built = await runBuildTimeCode({
+      root,
+      workDir: o.workDir,
+      code,
+      builder: o.builder,
+      kernel: o.kernel.vmlinuz,
+      initrd,
+      usedMiB: await duMiB(root),
+      cpus: Math.min(2, Math.max(1, o.launch.resources.cpu_cores)),
+      memoryMiB: Math.max(512, o.launch.resources.memory_mb),
+      epoch: SOURCE_DATE_EPOCH,
+      timeoutMs: o.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS,
+      home: o.home,
+      reporter,
+    });
+    await rm(root, { recursive: true, force: true });
+    root = built;
+    await fixTimestamps(root, SOURCE_DATE_EPOCH);
+  }
 
   const usedMiB = await duMiB(root);
   // ext4 metadata (inode tables, bitmaps) needs room beyond the file bytes.
@@ -136,6 +167,16 @@ export async function buildDebian(o: {
     epoch: SOURCE_DATE_EPOCH,
   });
 
+  await copyFile(o.kernel.vmlinuz, join(o.outDir, "vmlinuz"));
+  return { packages, resolution, warnings };
+}
+
+async function writeInitramfs(
+  o: { kernel: KernelTree; agent: AgentArtifacts; reporter: Reporter },
+  out: string,
+  warnings: string[],
+): Promise<void> {
+  const { reporter } = o;
   reporter.step(`initramfs: agent + modules for ${o.kernel.release}`);
   let modules: Awaited<ReturnType<typeof planModules>>["modules"] = [];
   if (o.kernel.modulesDir) {
@@ -151,7 +192,5 @@ export async function buildDebian(o: {
     reporter.warn(w);
     warnings.push(w);
   }
-  await writeFile(join(o.outDir, "initramfs.img"), buildInitramfs(o.agent.agent, o.kernel.release, modules));
-  await copyFile(o.kernel.vmlinuz, join(o.outDir, "vmlinuz"));
-  return { packages, resolution, warnings };
+  await writeFile(out, buildInitramfs(o.agent.agent, o.kernel.release, modules));
 }

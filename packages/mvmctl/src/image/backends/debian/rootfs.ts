@@ -1,19 +1,18 @@
-// Stages the guest root: base tarball -> /app bundle, deps, mvm files -> before_build hooks ->
-// strip (package manager, caches, host-specific files) -> fixed timestamps. The ext4 image is made
-// from the result by ext4.ts.
+// Stages the guest root: base tarball -> /app bundle, deps (no install scripts), mvm files ->
+// strip (package manager, caches, host-specific files) -> fixed timestamps. Build-time code
+// (before_build hooks, npm lifecycle scripts) never runs here: it runs in the builder VM
+// (../../builder/). The ext4 image is made from the result by ext4.ts.
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MvmError } from "@mvm/ir/errors";
 import type { LaunchJson } from "../../../contracts/compiled-dir.js";
 import { type DepsOutcome, installAppDeps } from "../../deps/app-deps.js";
 import type { AgentArtifacts } from "../../guest/agent-artifacts.js";
 import { bakeBundle } from "../../guest/app-bundle.js";
 import { bakeGuestFiles } from "../../guest/files.js";
-import { hookScripts } from "../../guest/hooks-script.js";
 import type { RuntimeJsonOptions } from "../../guest/runtime-json.js";
 import { GUEST_APP_DIR } from "../../guest/runtime-json.js";
-import { run, runOk } from "../../host-tools.js";
+import { runOk } from "../../host-tools.js";
 import type { Reporter } from "../../types.js";
 
 export async function extractBase(tarball: string, root: string): Promise<void> {
@@ -39,52 +38,6 @@ export async function installedPackages(root: string): Promise<{ name: string; v
       return { name, version };
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-/**
- * Runs the before_build hooks inside the staged root (chroot, as root, cwd /app, the workload's
- * literal env). /proc and the host's resolv.conf are lent for the duration, since hooks often
- * fetch things; both are gone before the image is made. A failing hook fails the build with its
- * output.
- */
-export async function runBeforeBuild(root: string, launch: LaunchJson, reporter: Reporter): Promise<void> {
-  const script = hookScripts(launch).before_build;
-  if (!script) return;
-  const inRoot = "/tmp/mvm-before_build.sh";
-  await mkdir(join(root, "tmp"), { recursive: true });
-  await writeFile(join(root, inRoot), script, { mode: 0o755 });
-  const resolv = join(root, "etc/resolv.conf");
-  await rm(resolv, { force: true });
-  if (existsSync("/etc/resolv.conf")) await writeFile(resolv, await readFile("/etc/resolv.conf"));
-  await mkdir(join(root, "proc"), { recursive: true });
-  const mounted = (await run("mount", ["-t", "proc", "proc", join(root, "proc")])).code === 0;
-  try {
-    const env = {
-      PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-      HOME: "/root",
-      LANG: "C.UTF-8",
-      ...launch.env,
-    };
-    reporter.step(`before_build hooks (${launch.hooks?.before_build?.length ?? 0})`);
-    const r = await run("chroot", [root, "/bin/sh", "-c", `cd ${GUEST_APP_DIR} && exec /bin/sh ${inRoot}`], {
-      env,
-      onOutput: (s) => {
-        for (const line of s.split("\n").filter(Boolean)) reporter.log(`  | ${line}`);
-      },
-    });
-    if (r.code !== 0) {
-      throw new MvmError(
-        "E_HOOK_FAILED",
-        `before_build hook failed (exit ${r.code}):\n${r.output.trimEnd()}`,
-        {
-          path: ".hooks.before_build",
-        },
-      );
-    }
-  } finally {
-    if (mounted) await run("umount", ["-l", join(root, "proc")]);
-    await rm(join(root, inRoot), { force: true });
-  }
 }
 
 /** Removes the package manager (keeping nothing that can install into the image) and caches. */
@@ -160,6 +113,5 @@ export async function stageRoot(
   const deps = await installAppDeps(launch, root, appDir, wheelCache);
   if (deps.kind !== "none") reporter.step(`${deps.kind} dependencies: ${deps.count} from ${deps.lockfile}`);
   await bakeGuestFiles(root, launch, agent, rt);
-  await runBeforeBuild(root, launch, reporter);
   return { deps, transpiled };
 }

@@ -1,0 +1,169 @@
+// The builder microVM (docs/build.md, "Builder VM"): where build-time code runs instead of the
+// host. Same QEMU, accelerator choice (KVM only when the probe proves it) and guest agent as `up`;
+// the staged root is booted READ-WRITE (`mvm.builder=1`: no overlay, no before_start, service or
+// after_start) with no NIC, and each step is a `hooks.run` of a script on that disk. QEMU is this
+// process's child, killed when the steps end, fail or pass the deadline: nothing outlives the
+// build. The caller reads the result from the output disk, never from this VM's root.
+import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import { join } from "node:path";
+import { isMvmError, MvmError } from "@mvm/ir/errors";
+import type {
+  BuilderStepResult,
+  BuilderVm,
+  BuilderVmResult,
+  BuilderVmSpec,
+} from "../contracts/builder-vm.js";
+import { helperEnv } from "../lib/child-env.js";
+import { chooseAccel } from "./accel.js";
+import { connectAgent } from "./agent/connect.js";
+import type { AgentSession } from "./agent/session.js";
+import { tailLines } from "./console-tail.js";
+import { builderQemuArgs } from "./vmm/builder-args.js";
+import { hostTscKhz } from "./vmm/host-tsc.js";
+import { findQemu } from "./vmm/qemu.js";
+
+const TAIL_MAX = 64 * 1024;
+
+/** Splits a stream into lines for the reporter, keeping a partial line until it ends. */
+function lineSink(emit: (line: string) => void) {
+  let partial = "";
+  return {
+    push(b: Buffer) {
+      const text = partial + b.toString("utf8");
+      const lines = text.split("\n");
+      partial = lines.pop() ?? "";
+      for (const l of lines) emit(l);
+    },
+    flush() {
+      if (partial) emit(partial);
+      partial = "";
+    },
+  };
+}
+
+export const runBuilderVm: BuilderVm = async (spec: BuilderVmSpec): Promise<BuilderVmResult> => {
+  const r = spec.reporter;
+  const qemu = findQemu();
+  const choice = await chooseAccel({
+    request: "auto",
+    qemu,
+    kernel: spec.kernel,
+    cacheDir: spec.probeCacheDir,
+    reporter: r,
+  }).catch(() => ({ accel: "tcg" as const, cpuModel: undefined }));
+  const consoleLog = join(spec.runDir, "console.log");
+  const vmmLog = join(spec.runDir, "vmm.log");
+  const agentSocket = join(spec.runDir, "agent.sock");
+  const argv = builderQemuArgs({
+    kernel: spec.kernel,
+    initrd: spec.initrd,
+    cpus: spec.cpus,
+    memoryMiB: spec.memoryMiB,
+    accel: choice.accel,
+    cpuModel: choice.cpuModel,
+    tscKhz: choice.accel === "tcg" ? hostTscKhz() : undefined,
+    disk: spec.disk,
+    outDisk: spec.outDisk,
+    consoleLog,
+    agentSocket,
+  });
+  r.step(`builder VM: booting (${choice.accel}, ${spec.cpus} vCPU, ${spec.memoryMiB} MiB, no network)`);
+  const t0 = performance.now();
+  const log = openSync(vmmLog, "a", 0o600);
+  // Attached (not detached): a child of this build, ended in `finally`.
+  const child = spawn(qemu, argv, { stdio: ["ignore", log, log], env: helperEnv() });
+  closeSync(log);
+  let exited = false;
+  const gone = new Promise<void>((res) =>
+    child.once("exit", () => {
+      exited = true;
+      res();
+    }),
+  );
+  child.once("error", () => {
+    exited = true;
+  });
+  const killVm = () => {
+    if (!exited) child.kill("SIGKILL");
+  };
+  process.once("exit", killVm);
+  let timedOut = false;
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      killVm();
+    },
+    Math.max(0, spec.deadline - Date.now()),
+  );
+  const timeoutError = () =>
+    new MvmError(
+      "E_BUILD_TIMEOUT",
+      `build-time code did not finish within ${Math.round(spec.timeoutMs / 1000)} s; the builder VM was killed`,
+    );
+  let agent: AgentSession | undefined;
+  const steps: BuilderStepResult[] = [];
+  try {
+    try {
+      agent = await connectAgent(agentSocket, { deadline: spec.deadline, alive: () => !exited });
+      const hello = await agent.hello();
+      if (hello.ready_error)
+        throw new MvmError("E_BUILDER_FAILED", `the builder VM did not boot: ${hello.ready_error}`);
+    } catch (e) {
+      if (timedOut) throw timeoutError();
+      const tail = await tailLines(consoleLog, 15);
+      for (const l of tail) r.log(`  builder console: ${l}`);
+      for (const l of await tailLines(vmmLog, 5)) r.log(`  qemu: ${l}`);
+      if (isMvmError(e) && e.code === "E_BUILDER_FAILED") throw e;
+      throw new MvmError("E_BUILDER_FAILED", `the builder VM did not start: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    const bootMs = Math.round(performance.now() - t0);
+    r.step(`builder VM: up in ${(bootMs / 1000).toFixed(1)} s`);
+    for (const step of spec.steps) {
+      r.step(`builder: ${step.title}`);
+      const ts = performance.now();
+      let output = "";
+      const keep = (line: string) => {
+        r.log(`  | ${line}`);
+        output += `${line}\n`;
+        if (output.length > TAIL_MAX) output = output.slice(-TAIL_MAX / 2);
+      };
+      const out = lineSink(keep);
+      const err = lineSink(keep);
+      let exitCode: number;
+      try {
+        exitCode = await agent.hooksRun(
+          step.phase,
+          { stdout: (b) => out.push(b), stderr: (b) => err.push(b) },
+          Math.max(1, spec.deadline - Date.now()),
+        );
+      } catch (e) {
+        if (timedOut || Date.now() >= spec.deadline) throw timeoutError();
+        throw new MvmError(
+          "E_BUILDER_FAILED",
+          `builder step "${step.title}" lost the agent: ${(e as Error).message}`,
+          {
+            cause: e,
+          },
+        );
+      }
+      out.flush();
+      err.flush();
+      // The agent kills a step at its timeout (the time left before the deadline).
+      if (Date.now() >= spec.deadline) throw timeoutError();
+      const ms = Math.round(performance.now() - ts);
+      steps.push({ phase: step.phase, exitCode, output, ms });
+      r.step(`builder: ${step.title}: exit ${exitCode} (${(ms / 1000).toFixed(1)} s)`);
+      if (exitCode !== 0) break;
+    }
+    return { steps, accel: choice.accel, bootMs };
+  } finally {
+    clearTimeout(timer);
+    agent?.close();
+    killVm();
+    await Promise.race([gone, new Promise((res) => setTimeout(res, 5000))]);
+    process.removeListener("exit", killVm);
+  }
+};
