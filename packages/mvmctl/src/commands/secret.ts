@@ -67,14 +67,26 @@ export function secretCommand(): Command {
     });
   cmd
     .command("ls")
-    .description("List stored secret names (never values)")
+    .description("List stored secret names and the images that bind them (never values)")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExamples:\n  mvmctl secret ls\n  mvmctl secret ls --json")
     .action(async (o: { json?: boolean }) => {
       const { listSecrets } = await import("../secrets/store.js");
+      const { secretBindings } = await import("../secrets/bindings.js");
       const list = await listSecrets(mvmHome());
-      if (o.json) process.stdout.write(`${JSON.stringify({ secrets: list })}\n`);
-      else for (const s of list) process.stdout.write(`${s.name}\t${s.bytes} bytes\t${s.updated_at}\n`);
+      // Bindings come from built images: which workload reads it, in which env var, released where.
+      const bound = await secretBindings(mvmHome());
+      const rows = list.map((s) => ({ ...s, bindings: bound.get(s.name) ?? [] }));
+      if (o.json) process.stdout.write(`${JSON.stringify({ secrets: rows })}\n`);
+      else
+        for (const s of rows) {
+          const uses = s.bindings.map(
+            (b) => `${b.workload_id}:${b.env} -> ${b.hosts.join(",") || "(no host)"}`,
+          );
+          process.stdout.write(
+            `${s.name}\t${s.bytes} bytes\t${s.updated_at}${uses.length ? `\t${uses.join("; ")}` : ""}\n`,
+          );
+        }
     });
   cmd
     .command("rm")

@@ -206,6 +206,18 @@ async function suite(lang: "py" | "ts"): Promise<void> {
   };
   expectCode(h, await run(["compile", join(src, file), "--out", out]), 0, "compile");
   expectCode(h, await run(["build", out], { timeoutMs: 900_000 }), 0, "build");
+  const ls = await run(["secret", "ls", "--json"]);
+  expectCode(h, ls, 0, "secret ls");
+  const listed = JSON.parse(ls.stdout).secrets as {
+    name: string;
+    bindings: { env: string; hosts: string[] }[];
+  }[];
+  assert.ok(
+    listed.some(
+      (s) => s.name === "api-key" && s.bindings.some((b) => b.env === "API_KEY" && b.hosts.includes(API)),
+    ),
+    ls.stdout,
+  );
   expectCode(h, await run(["up", out, "--name", name], { env: upEnv() }), 0, "up");
   const call = async (fn: string, args: unknown[]): Promise<unknown> => {
     const r = await run(["invoke", name, "--fn", fn, "--stdin", "-"], { input: JSON.stringify([args, {}]) });
@@ -308,7 +320,10 @@ async function suite(lang: "py" | "ts"): Promise<void> {
     readFileSync(`/proc/${state.pid}/cmdline`, "utf8").includes("mvm.fetch.0"),
     "QEMU has the fetch ports",
   );
-  for (const f of filesUnder(state.image_dir)) assert.ok(!fileHas(f, VALUES), `a secret value is in ${f}`);
+  // Everything mvm keeps (images with rootfs.ext4 and any saved snapshot, instances, caches, refs),
+  // except the store itself.
+  for (const f of filesUnder(h.home).filter((f) => !f.startsWith(join(h.home, "secrets"))))
+    assert.ok(!fileHas(f, VALUES), `a secret value is in ${f}`);
   assert.ok(statSync(join(state.image_dir, "rootfs.ext4")).size > 0);
 
   expectCode(h, await run(["down", name]), 0, "down");

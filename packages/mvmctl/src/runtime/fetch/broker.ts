@@ -10,6 +10,7 @@ import {
   type BrokerRequest,
   FetchFailure,
   type FetchRequest,
+  HEADER_VALUE,
   LineSplitter,
   lineId,
   MAX_LINE,
@@ -124,6 +125,11 @@ export function createBroker(o: BrokerOptions): Server & { handle(v: unknown): P
     const headers: [string, string][] = [["accept", "application/json"]];
     if (s.keySecret) {
       const key = (values.get(s.keySecret) as Buffer).toString("latin1");
+      if (!HEADER_VALUE.test(key))
+        throw new FetchFailure(
+          "E_FETCH_UNAVAILABLE",
+          `secret "${s.keySecret}" cannot be sent in a header (CR, LF, NUL or other control bytes)`,
+        );
       headers.push([s.keyHeader, s.keyFormat.replace("{key}", () => key)]);
       a.released = [s.keySecret];
     }
