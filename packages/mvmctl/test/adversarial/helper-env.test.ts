@@ -7,6 +7,7 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { helperEnv } from "../../src/lib/child-env.js";
+import { brokerConfig, startFetchBroker, stopFetchBroker } from "../../src/runtime/fetch/process.js";
 import { startEgressProxy, stopEgressProxy } from "../../src/runtime/network/egress-process.js";
 import { QemuDriver } from "../../src/runtime/vmm/qemu.js";
 import { tempDir } from "../helpers/cli.js";
@@ -64,6 +65,29 @@ test("the real egress proxy process does not inherit the CLI's environment", asy
     assertClean(await environOf(pid), "egress proxy");
   } finally {
     await stopEgressProxy(pid, configPath);
+  }
+});
+
+test("the real fetch broker process does not inherit the CLI's environment", async () => {
+  const dir = await tempDir();
+  const cfg = brokerConfig({
+    socket: path.join(dir, "fetch.sock"),
+    log: path.join(dir, "fetch.log"),
+    instance: "t",
+    home: dir,
+    egress: [],
+    secrets: {},
+    tokens: {},
+    // Its settings come from `up`'s environment into the config file, never into its own.
+    env: { MVM_SEARCH_URL: "https://search.example/api?q={query}", MVM_SEARCH_KEY_SECRET: "k" },
+  });
+  const configPath = path.join(dir, "fetch.json");
+  const pid = await startFetchBroker(configPath, cfg, path.join(dir, "fetch-broker.log"));
+  try {
+    assertClean(await environOf(pid), "fetch broker");
+    assert.ok(!(await readFile(`/proc/${pid}/cmdline`, "utf8")).includes(MARKER));
+  } finally {
+    await stopFetchBroker(pid, configPath);
   }
 });
 
