@@ -1,14 +1,19 @@
 #!/usr/bin/env node
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 // Bundles the CLI (docs/adr/0012-cli-bundle.md): tsc's output under packages/mvmctl/dist/ (so it
-// runs after `tsc -b`) becomes packages/mvmctl/dist/bundle/mvmctl.mjs plus one chunk per lazily
-// imported stage, so `mvmctl compile` reads a handful of files instead of ~200 and never loads
-// runtime or image code. bin/mvmctl.js uses the bundle when it is newer than tsc's output.
+// runs after `tsc -b`) becomes one CommonJS file, packages/mvmctl/dist/bundle/mvmctl.cjs, plus a
+// V8 code cache for it (mvmctl-<build id>.cache), made by one training run of
+// `mvmctl compile examples/python/hello-app/app.py`. bin/mvmctl.js runs the bundle through
+// vm.Script with that cache (Node 20 has no module compile cache) unless tsc wrote newer output.
+// Stages stay lazy: esbuild turns each `await import("../stage/index.js")` into a wrapper that
+// evaluates the stage's modules on first use, so `compile` never runs runtime or image code.
 //
 //   node scripts/bundle-cli.mjs [--metafile]
 //
 // - Native and WASM dependencies stay external (oxc-parser's binding, web-tree-sitter and its
 //   .wasm, tree-sitter-python's .wasm, esbuild itself): they are loaded from node_modules as before.
-// - Detached helpers started by path (runtime/network/egress-proxy-main.js and any other
+// - Detached helpers started by path (runtime/network/egress-proxy-main.js, the fetch broker, any
 //   `new URL("./x-main.js", import.meta.url)`) are not bundled: every `import.meta.url` in a
 //   bundled file is rewritten to the URL of that file's twin in dist/, so paths computed from it
 //   (helper entry points, agent/, tree-sitter-python's .wasm) resolve exactly as from tsc's output.
@@ -20,10 +25,12 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -47,7 +54,7 @@ const importMetaUrl = {
         return { errors: [{ text: `${other[0]} is not supported in the CLI bundle (${args.path})` }] };
       }
       const rel = path.relative(outdir, args.path).split(path.sep).join("/");
-      const url = `new URL(${JSON.stringify(rel)}, import.meta.url).href`;
+      const url = `new URL(${JSON.stringify(rel)}, require("node:url").pathToFileURL(__filename)).href`;
       return { contents: text.replaceAll("import.meta.url", url), loader: "js" };
     });
   },
@@ -84,58 +91,82 @@ const zodEnglishOnly = {
   },
 };
 
+// The build id ties the code cache to this exact source: V8 checks a cache against the source's
+// length only, so a cache must never be read for a different file of the same length.
+const id = randomBytes(8).toString("hex");
 const result = await esbuild.build({
   absWorkingDir: pkg,
-  entryPoints: { mvmctl: path.join(pkg, "dist/cli/main.js") },
-  outdir,
-  entryNames: "[name]",
-  chunkNames: "[name]-[hash]",
-  outExtension: { ".js": ".mjs" },
+  entryPoints: [path.join(pkg, "dist/cli/main.js")],
+  outfile: path.join(outdir, "mvmctl.cjs"),
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
   // jsonc-parser's "main" is UMD with a dynamic require: take the ESM build.
   mainFields: ["module", "main"],
   external: ["oxc-parser", "web-tree-sitter", "tree-sitter-python", "esbuild"],
-  // Bundled CommonJS dependencies (commander, picomatch, ...) require() Node's built-ins.
-  banner: {
-    js: 'import { createRequire as __mvmCreateRequire } from "node:module"; const require = __mvmCreateRequire(import.meta.url);',
-  },
+  banner: { js: `// mvm-bundle ${id}` },
   plugins: [importMetaUrl, zodJitless, zodEnglishOnly],
   legalComments: "none",
   metafile: true,
   write: false,
-  logLevel: "warning",
+  logLevel: "error",
 });
-
-// Other processes may be running the CLI from this directory while it is rebuilt: chunks have
-// content-hashed names and are written first, the entry last and atomically, and chunks no build
-// refers to any more are removed only when they are an hour old.
-mkdirSync(outdir, { recursive: true });
-const written = new Set();
-let entry;
-for (const f of result.outputFiles) {
-  const name = path.basename(f.path);
-  // A bundled CommonJS file that used __dirname/__filename would now see undefined (comments aside).
-  const cjsPath = f.text
-    .split("\n")
-    .find((l) => /\b__(dirname|filename)\b/.test(l) && !/^\s*(\*|\/\/)/.test(l));
-  if (cjsPath) throw new Error(`${name}: __dirname/__filename in the bundle: ${cjsPath.trim()}`);
-  written.add(name);
-  if (name === "mvmctl.mjs") entry = f;
-  else if (!existsSync(f.path) || readFileSync(f.path, "utf8") !== f.text) writeFileSync(f.path, f.contents);
-  if (process.argv.includes("--metafile")) console.log(`${String(f.contents.length).padStart(8)}  ${name}`);
+const importMeta = result.warnings.filter((w) => w.text.includes("import.meta"));
+if (importMeta.length > 0) {
+  throw new Error(
+    `import.meta in a bundled dependency: ${importMeta.map((w) => w.location?.file).join(", ")}`,
+  );
 }
-if (!entry) throw new Error("no mvmctl.mjs in the build output");
-const tmp = `${entry.path}.${process.pid}.tmp`;
-writeFileSync(tmp, entry.contents);
-renameSync(tmp, entry.path);
+const [out] = result.outputFiles;
+if (!out || result.outputFiles.length !== 1) throw new Error("expected exactly one output file");
+// A bundled file that used __dirname/__filename would now see the bundle's (comments aside).
+const dirnameUse = out.text
+  .split("\n")
+  .find(
+    (l) =>
+      /\b__(dirname|filename)\b/.test(l) &&
+      !/^\s*(\*|\/\/)/.test(l) &&
+      !l.includes("pathToFileURL(__filename)"),
+  );
+if (dirnameUse) throw new Error(`__dirname/__filename in the bundle: ${dirnameUse.trim()}`);
+
+// Other processes may be running the CLI from this directory while it is rebuilt: the bundle is
+// one file, replaced atomically; a cache is written (by the launcher) under the id it belongs to;
+// files no build refers to any more are removed once they are an hour old.
+mkdirSync(outdir, { recursive: true });
+const tmp = `${out.path}.${process.pid}.tmp`;
+writeFileSync(tmp, out.contents);
+renameSync(tmp, out.path);
+const cache = `mvmctl-${id}.cache`;
+
+// The training run: the launcher writes the cache after it ran (MVM_BUNDLE_WRITE_CACHE=1). A failed
+// run leaves no cache: the bundle then compiles from source, as without one.
+const trainOut = path.join(os.tmpdir(), `mvm-bundle-train-${process.pid}`);
+const train = spawnSync(
+  process.execPath,
+  [
+    path.join(pkg, "bin/mvmctl.js"),
+    "compile",
+    path.join(root, "examples/python/hello-app/app.py"),
+    "--out",
+    trainOut,
+    "-q",
+  ],
+  { cwd: root, env: { ...process.env, MVM_BUNDLE_WRITE_CACHE: "1", MVM_NO_BUNDLE: "" }, encoding: "utf8" },
+);
+rmSync(trainOut, { recursive: true, force: true });
+if (train.status !== 0 || !existsSync(path.join(outdir, cache))) {
+  console.error(`warning: no code cache for the CLI bundle (training run: ${train.stderr.trim()})`);
+}
+
 for (const name of readdirSync(outdir)) {
   const p = path.join(outdir, name);
-  if (!written.has(name) && Date.now() - statSync(p).mtimeMs > 3600_000) unlinkSync(p);
+  if (name !== "mvmctl.cjs" && name !== cache && Date.now() - statSync(p).mtimeMs > 3600_000) unlinkSync(p);
 }
 if (process.argv.includes("--metafile")) {
   writeFileSync(path.join(outdir, "meta.json"), JSON.stringify(result.metafile));
+  console.log(
+    `${out.contents.length} bytes, cache ${existsSync(path.join(outdir, cache)) ? statSync(path.join(outdir, cache)).size : 0} bytes`,
+  );
 }
