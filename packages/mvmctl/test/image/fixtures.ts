@@ -83,7 +83,7 @@ export async function compiledFixture(
   } else {
     await writeFile(
       join(dir, "src/app.ts"),
-      'import { suffix } from "../build/util.ts";\nexport function greet(name: string): string {\n  return `hello ${name}${suffix}`;\n}\n',
+      'import { suffix } from "./util.ts";\nexport function greet(name: string): string {\n  return `hello ${name}${suffix}`;\n}\n',
     );
     await writeFile(join(dir, "src/util.ts"), 'export const suffix: string = "";\n');
   }
