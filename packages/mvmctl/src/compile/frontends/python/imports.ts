@@ -35,6 +35,17 @@ export const MVM_EXPORTS = [
   "ExecResult",
   "StartedCommand",
   "MvmError",
+  // mvm.web_fetch / web_search (docs/fetch.md): guest-side calls, not declaration helpers.
+  "web_fetch",
+  "web_search",
+  "FetchResponse",
+  "FetchError",
+  "FetchDeniedError",
+  "FetchTimeoutError",
+  "FetchTooLargeError",
+  "FetchUpstreamError",
+  "FetchInvalidError",
+  "FetchUnavailableError",
 ] as const;
 
 export interface MvmBindings {
