@@ -13,6 +13,7 @@ APT_PACKAGES=(
   cpio              # initramfs archive
   musl-tools        # musl-gcc: the static guest agent
   kmod xz-utils zstd  # kernel module handling for the initramfs
+  openssl           # tests: a throwaway CA and server certificate for the fetch broker's TLS tests
   nix-bin           # nix-instantiate --parse checks the generated flake.nix offline
   clang libclang-rt-14-dev  # libFuzzer + ASan/UBSan for the agent's fuzz targets
   python3 python3-pip python3-setuptools python3-wheel  # host pip installs locked wheels into images
