@@ -139,15 +139,14 @@ def _network(a: Args) -> Any:
         ok = ok and ports is not None
     allowlist: list[Any] = []
     if a.has("egress"):
-        e = a.get("egress")
-        if isinstance(e, Helper) and e.helper == "egress":
-            items = [dict(g) for g in e.ir["allowlist"]]
-        elif isinstance(e, (list, tuple)):
-            items = [_host_port_of(a, "egress", i) for i in e]
-        else:
-            items = [a.bad("egress", e, f"{helper_words('egress')} or a list of {helper_words('host_port')}")]
+        items = _grant_list(a, "egress")
         ok = ok and all(i is not None for i in items)
         allowlist += items
+    # Build-time egress (the builder VM's proxy): its own allowlist, independent of `mode`.
+    build_list: list[Any] = []
+    if a.has("build_egress"):
+        build_list = _grant_list(a, "build_egress")
+        ok = ok and all(i is not None for i in build_list)
     https = a.str_list("allow_https")
     if a.has("allow_https") and https is None:
         ok = False
@@ -166,9 +165,22 @@ def _network(a: Args) -> Any:
     out: dict[str, Any] = {"mode": mode, "ports": ports}
     if grants and not (mode == "none" and not allowlist):
         out["egress"] = {"allowlist": allowlist}
+    # An empty build allowlist grants nothing: the builder keeps no NIC, so it is left out.
+    if build_list:
+        out["build_egress"] = {"allowlist": build_list}
     if dns is not None:
         out["dns"] = dict(dns)
     return out
+
+
+def _grant_list(a: Args, key: str) -> list[Any]:
+    """egress(...) or a list of host_port / {host, port}; None items where invalid."""
+    e = a.get(key)
+    if isinstance(e, Helper) and e.helper == "egress":
+        return [dict(g) for g in e.ir["allowlist"]]
+    if isinstance(e, (list, tuple)):
+        return [_host_port_of(a, key, i) for i in e]
+    return [a.bad(key, e, f"{helper_words('egress')} or a list of {helper_words('host_port')}")]
 
 
 def _egress(a: Args) -> Any:

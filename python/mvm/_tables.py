@@ -31,7 +31,7 @@ SIGNATURES = {
     "node_image": ((), ("node", "packages"), ()),
     "nix_packages": (("packages",), ("packages",), ("packages",)),
     "resources": ((), ("cpu_cores", "cpu", "memory_mb", "rootfs_size_mb"), ()),
-    "network": ((), ("mode", "ports", "egress", "dns", "allow_https"), ()),
+    "network": ((), ("mode", "ports", "egress", "dns", "allow_https", "build_egress"), ()),
     "egress": (("allowlist",), ("allowlist",), ("allowlist",)),
     "host_port": (("host", "port"), ("host", "port"), ("host", "port")),
     "dns_system": ((), (), ()),

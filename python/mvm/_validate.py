@@ -121,8 +121,9 @@ def _shape(w: dict[str, Any]) -> list[Diag]:
             for j, p in enumerate(n["ports"]):
                 u32(p["host"], [*base, "network", "ports", j, "host"])
                 u32(p["guest"], [*base, "network", "ports", j, "guest"])
-            for j, g in enumerate(n.get("egress", {}).get("allowlist", [])):
-                u32(g["port"], [*base, "network", "egress", "allowlist", j, "port"])
+            for key in ("egress", "build_egress"):
+                for j, g in enumerate(n.get(key, {}).get("allowlist", [])):
+                    u32(g["port"], [*base, "network", key, "allowlist", j, "port"])
             if n.get("dns", {}).get("kind") == "resolver":
                 u32(n["dns"]["port"], [*base, "network", "dns", "port"])
         for j, addon in enumerate(app.get("addons", [])):
@@ -150,11 +151,12 @@ def _network(n: dict[str, Any], base: list[Segment], app: dict[str, Any], out: l
                 "the app has function entrypoints, which may not share the host network",
             )
         )
-    for i, g in enumerate(allowlist):
-        p: list[Segment] = [*base, "egress", "allowlist", i]
-        if is_wildcard_host(g["host"]):
-            out.append(_d("E_NETWORK_WILDCARD", [*p, "host"], f"egress host {_q(g['host'])} is a wildcard"))
-        _port(g["port"], [*p, "port"], out)
+    for key, what in (("egress", "egress"), ("build_egress", "build egress")):
+        for i, g in enumerate(n.get(key, {}).get("allowlist", [])):
+            p: list[Segment] = [*base, key, "allowlist", i]
+            if is_wildcard_host(g["host"]):
+                out.append(_d("E_NETWORK_WILDCARD", [*p, "host"], f"{what} host {_q(g['host'])} is a wildcard"))
+            _port(g["port"], [*p, "port"], out)
     ids: dict[str, int] = {}
     binds: dict[str, int] = {}
     for i, f in enumerate(n["ports"]):

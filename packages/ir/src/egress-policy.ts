@@ -316,7 +316,7 @@ function refusalDiagnostic(raw: string, path: PathSegment[], what: string): Diag
 }
 
 /**
- * E_EGRESS_FORBIDDEN_HOST for every egress grant and every secret's allowed host that is not a
+ * E_EGRESS_FORBIDDEN_HOST for every egress and build egress grant and every secret's allowed host that is not a
  * public destination. `skip` is the wildcard rule's test: those hosts already have their own code.
  */
 export function egressHostDiagnostics(
@@ -325,15 +325,17 @@ export function egressHostDiagnostics(
   skip: (host: string) => boolean = () => false,
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
-  app.network?.egress?.allowlist.forEach((g, i) => {
-    if (skip(g.host)) return;
-    const d = refusalDiagnostic(
-      g.host,
-      [...base, "network", "egress", "allowlist", i, "host"],
-      "egress host",
-    );
-    if (d) out.push(d);
-  });
+  for (const key of ["egress", "build_egress"] as const) {
+    app.network?.[key]?.allowlist.forEach((g, i) => {
+      if (skip(g.host)) return;
+      const d = refusalDiagnostic(
+        g.host,
+        [...base, "network", key, "allowlist", i, "host"],
+        key === "egress" ? "egress host" : "build egress host",
+      );
+      if (d) out.push(d);
+    });
+  }
   for (const [name, value] of Object.entries(app.env)) {
     if (value.kind !== "secret_ref") continue;
     value.ref.allowed_hosts.forEach((h, j) => {

@@ -89,19 +89,21 @@ function checkNetwork(n: Network, base: PathSegment[], app: App, out: Diagnostic
       ),
     );
   }
-  n.egress?.allowlist.forEach((g, i) => {
-    const p = [...base, "egress", "allowlist", i];
-    if (isWildcardHost(g.host)) {
-      out.push(
-        diagnostic(
-          "E_NETWORK_WILDCARD",
-          formatPath([...p, "host"]),
-          `egress host ${JSON.stringify(g.host)} is a wildcard`,
-        ),
-      );
-    }
-    checkPort(g.port, [...p, "port"], out);
-  });
+  for (const key of ["egress", "build_egress"] as const) {
+    n[key]?.allowlist.forEach((g, i) => {
+      const p = [...base, key, "allowlist", i];
+      if (isWildcardHost(g.host)) {
+        out.push(
+          diagnostic(
+            "E_NETWORK_WILDCARD",
+            formatPath([...p, "host"]),
+            `${key === "egress" ? "egress" : "build egress"} host ${JSON.stringify(g.host)} is a wildcard`,
+          ),
+        );
+      }
+      checkPort(g.port, [...p, "port"], out);
+    });
+  }
   const ids = new Map<string, number>();
   const binds = new Map<string, number>();
   n.ports.forEach((f, i) => {

@@ -134,6 +134,12 @@ export const Network = z.strictObject({
   mode: z.enum(ENUMS.ir_network_mode),
   ports: z.array(PortForward).default([]),
   egress: z.strictObject({ allowlist: z.array(HostPort) }).optional(),
+  /**
+   * Build-time egress: what the builder VM (before_build hooks, npm install scripts) may reach,
+   * through a per-build proxy with exactly this allowlist. Independent of `mode` (which is the
+   * runtime's); absent means the builder has no NIC.
+   */
+  build_egress: z.strictObject({ allowlist: z.array(HostPort) }).optional(),
   peers: z.array(Id).optional(),
   dns: Dns.optional(),
 });

@@ -45,6 +45,7 @@ export function networkOut(n: Network | null): Json {
     }),
   };
   if (n.egress) out.egress = n.egress as Json;
+  if (n.build_egress) out.build_egress = n.build_egress as Json;
   if (n.peers && n.peers.length > 0) out.peers = n.peers;
   if (n.dns) out.dns = n.dns as Json;
   return out;

@@ -236,3 +236,47 @@ describe("IR rule E_EGRESS_FORBIDDEN_HOST", () => {
     assert.ok(r.workload, JSON.stringify(r.diagnostics));
   });
 });
+
+describe("build-time egress (network.build_egress)", () => {
+  const workload = (network: unknown) => ({
+    schema_version: "0.1",
+    id: "w",
+    apps: [
+      {
+        name: "a",
+        source: { kind: "local_path", path: "." },
+        image: { kind: "nix_packages", packages: ["python312"] },
+        entrypoints: [{ kind: "command", command: ["python3", "/app/x.py"] }],
+        network,
+      },
+    ],
+  });
+  const grants = (hosts: string[]) => ({ allowlist: hosts.map((host) => ({ host, port: 443 })) });
+
+  test("the same address policy as runtime egress, at build_egress's own path", () => {
+    const r = validateWorkload(
+      workload({ mode: "none", build_egress: grants(["files.example.com", "127.0.0.1", "*.example.com"]) }),
+    );
+    assert.equal(r.workload, undefined);
+    assert.deepEqual(
+      r.diagnostics.map((d) => [d.code, d.path]),
+      [
+        ["E_NETWORK_WILDCARD", ".apps[0].network.build_egress.allowlist[2].host"],
+        ["E_EGRESS_FORBIDDEN_HOST", ".apps[0].network.build_egress.allowlist[1].host"],
+      ],
+    );
+    assert.match(r.diagnostics[1]?.detail ?? "", /build egress host "127\.0\.0\.1" is loopback/);
+  });
+
+  test("independent of the runtime mode: mode none with build grants is valid", () => {
+    const r = validateWorkload(workload({ mode: "none", build_egress: grants(["pypi.org"]) }));
+    assert.ok(r.workload, JSON.stringify(r.diagnostics));
+    assert.deepEqual(r.workload.apps[0]?.network?.build_egress, grants(["pypi.org"]));
+  });
+
+  test("absent by default: a network without it validates to the same object as before", () => {
+    const r = validateWorkload(workload({ mode: "bridge", egress: grants(["api.example.com"]) }));
+    assert.ok(r.workload);
+    assert.equal("build_egress" in (r.workload.apps[0]?.network ?? {}), false);
+  });
+});

@@ -44,6 +44,8 @@ export interface NetworkOptions {
   egress?: HelperValue<"egress"> | readonly HostPort[];
   dns?: HelperValue<"dns_system" | "dns_none" | "dns_resolver"> | Record<string, unknown>;
   allow_https?: Strings;
+  /** Build-time egress: what before_build hooks and npm install scripts may reach (builder VM). */
+  build_egress?: HelperValue<"egress"> | readonly HostPort[];
 }
 export interface SecretOptions {
   var?: string;

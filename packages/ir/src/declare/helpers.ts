@@ -132,25 +132,11 @@ function network(a: Args): unknown {
   if (portsLit && ports === undefined) ok = false;
   const allowlist: { host: string; port: number }[] = [];
   const egressLit = a.get("egress");
-  if (egressLit) {
-    const items =
-      egressLit.t === "helper" && egressLit.name === "egress"
-        ? (egressLit.ir as { allowlist: { host: string; port: number }[] }).allowlist
-        : egressLit.t === "arr"
-          ? egressLit.items.map((i) => hostPortOf(a, "egress", i))
-          : [
-              bad(
-                a,
-                "egress",
-                egressLit,
-                `${words(a.language).helper("egress")} or a list of ${words(a.language).helper("host_port")}`,
-              ),
-            ];
-    for (const i of items) {
-      if (i === undefined) ok = false;
-      else allowlist.push(i);
-    }
-  }
+  if (egressLit && !grantList(a, "egress", egressLit, allowlist)) ok = false;
+  // Build-time egress (the builder VM's proxy): its own allowlist, independent of `mode`.
+  const buildLit = a.get("build_egress");
+  const buildList: { host: string; port: number }[] = [];
+  if (buildLit && !grantList(a, "build_egress", buildLit, buildList)) ok = false;
   const httpsLit = a.get("allow_https");
   const https = strList(a, "allow_https");
   if (httpsLit && !https) ok = false;
@@ -180,12 +166,46 @@ function network(a: Args): unknown {
       (egressLit ?? httpsLit)?.at,
       allowlist.map((g, i) => [i, originOfGrant(g)]),
     );
+  // An empty build allowlist grants nothing: the builder keeps no NIC, so it is left out.
+  const buildEgress = buildList.length > 0 ? { allowlist: buildList } : UNSET;
+  if (buildEgress) {
+    recordOrigin(buildEgress, buildLit?.at, []);
+    recordOrigin(
+      buildList,
+      buildLit?.at,
+      buildList.map((g, i) => [i, originOfGrant(g)]),
+    );
+  }
   return {
     mode,
     ...(ports !== undefined ? { ports } : {}),
     ...(egress ? { egress } : {}),
+    ...(buildEgress ? { build_egress: buildEgress } : {}),
     ...(dns !== undefined ? { dns } : {}),
   };
+}
+
+/** `egress(...)` or a list of host_port / {host, port}: appended to `into`; false when invalid. */
+function grantList(a: Args, key: string, l: Lit, into: { host: string; port: number }[]): boolean {
+  const items =
+    l.t === "helper" && l.name === "egress"
+      ? (l.ir as { allowlist: { host: string; port: number }[] }).allowlist
+      : l.t === "arr"
+        ? l.items.map((i) => hostPortOf(a, key, i))
+        : [
+            bad(
+              a,
+              key,
+              l,
+              `${words(a.language).helper("egress")} or a list of ${words(a.language).helper("host_port")}`,
+            ),
+          ];
+  let ok = true;
+  for (const i of items) {
+    if (i === undefined) ok = false;
+    else into.push(i);
+  }
+  return ok;
 }
 
 /** A grant's own place when it has one (a host_port(...) call, an allow_https string). */

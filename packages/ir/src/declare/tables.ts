@@ -46,7 +46,7 @@ export const HELPER_SIGNATURES: Record<string, HelperSignature> = {
   node_image: sig([], ["node", "packages"]),
   nix_packages: sig(["packages"], ["packages"], ["packages"]),
   resources: sig([], ["cpu_cores", "cpu", "memory_mb", "rootfs_size_mb"]),
-  network: sig([], ["mode", "ports", "egress", "dns", "allow_https"]),
+  network: sig([], ["mode", "ports", "egress", "dns", "allow_https", "build_egress"]),
   egress: sig(["allowlist"], ["allowlist"], ["allowlist"]),
   host_port: sig(["host", "port"], ["host", "port"], ["host", "port"]),
   dns_system: sig([], []),

@@ -3,7 +3,8 @@
 // host: the image stage stages a root, makes it a disk, and hands this spec to a BuilderVm; the
 // CLI passes the runtime's implementation (runtime/builder-vm.ts), so neither stage imports the
 // other. Each step is a script at /etc/mvm/hooks/<phase>.sh on the disk, run by the guest agent's
-// `hooks.run` op; output streams back as lines, never as files.
+// `hooks.run` op; output streams back as lines, never as files. With declared build-time egress
+// the builder's only route out is a per-build proxy the runtime starts and stops with the VM.
 import type { Reporter } from "../lib/progress.js";
 
 export interface BuilderStep {
@@ -31,7 +32,22 @@ export interface BuilderVmSpec {
   runDir: string;
   /** $MVM_HOME/cache: the KVM probe's cache, shared with `up`. */
   probeCacheDir: string;
+  /**
+   * The workload's build-time egress grants (network.build_egress). Non-empty: the builder gets
+   * the restricted NIC of a bridge instance, whose only route is a per-build egress proxy that
+   * allows exactly these {host, port} pairs; the steps carry the proxy env. Absent or empty: no NIC.
+   */
+  egress?: { host: string; port: number }[];
   reporter: Reporter;
+}
+
+/** One decision of the builder's egress proxy, as the build reports it. */
+export interface BuilderEgressDecision {
+  decision: "allow" | "deny" | "error";
+  method?: string;
+  host?: string;
+  port?: number;
+  reason?: string;
 }
 
 export interface BuilderStepResult {
@@ -48,6 +64,8 @@ export interface BuilderVmResult {
   accel: "kvm" | "tcg";
   /** QEMU start to the agent's hello. */
   bootMs: number;
+  /** The egress proxy's decisions, in order (empty without build-time egress). */
+  egress: BuilderEgressDecision[];
 }
 
 export type BuilderVm = (spec: BuilderVmSpec) => Promise<BuilderVmResult>;

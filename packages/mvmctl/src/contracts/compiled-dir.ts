@@ -26,7 +26,7 @@ import { describeIssues, field, readJson } from "./validate.js";
  * "major.minor". A reader takes the same major and any minor up to its own (older compiles lack
  * only optional keys); a newer minor or another major is refused with E_FORMAT_VERSION.
  */
-export const ARTIFACT_FORMAT_VERSION = "1.1";
+export const ARTIFACT_FORMAT_VERSION = "1.2"; // 1.2: network.build_egress (optional)
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits");
 

@@ -57,6 +57,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
       toolWheels: plan.wheels.map(toolWheelKey),
       strict: opts.strict ?? false,
       production: opts.production ?? false,
+      buildEgress: launch.network?.build_egress?.allowlist,
     });
     if (!opts.force) {
       const hit = await lookupByInputs(home, hash);

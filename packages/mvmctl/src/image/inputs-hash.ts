@@ -40,6 +40,8 @@ export interface InputsHashParts {
   toolWheels?: string[];
   strict: boolean;
   production: boolean;
+  /** network.build_egress's grants: what build-time code may reach changes what a build may do. */
+  buildEgress?: { host: string; port: number }[];
 }
 
 export async function inputsHash(p: InputsHashParts): Promise<string> {
@@ -60,6 +62,8 @@ export async function inputsHash(p: InputsHashParts): Promise<string> {
       debs: [...p.debs].sort(),
       // Only present when used, so images without pinned wheels keep their inputs hash.
       ...(p.toolWheels?.length ? { tool_wheels: [...p.toolWheels].sort() } : {}),
+      // Likewise only when declared: the grants the builder's egress proxy allows.
+      ...(p.buildEgress?.length ? { build_egress: p.buildEgress.map((g) => `${g.host}:${g.port}`) } : {}),
       // Locked deps come from the network or a wheelhouse; a different wheelhouse is a new input.
       wheelhouse: process.env.MVM_WHEELHOUSE ?? null,
       // Overridden flake inputs build a different image from the same compiled dir.

@@ -1,14 +1,17 @@
 // The builder microVM (docs/build.md, "Builder VM"): where build-time code runs instead of the
 // host. Same QEMU, accelerator choice (KVM only when the probe proves it) and guest agent as `up`;
 // the staged root is booted READ-WRITE (`mvm.builder=1`: no overlay, no before_start, service or
-// after_start) with no NIC, and each step is a `hooks.run` of a script on that disk. QEMU is this
-// process's child, killed when the steps end, fail or pass the deadline: nothing outlives the
-// build. The caller reads the result from the output disk, never from this VM's root.
+// after_start) with no NIC unless the workload declares build-time egress (then the NIC of a
+// bridge instance and a per-build egress proxy, stopped with the VM), and each step is a
+// `hooks.run` of a script on that disk. QEMU is this process's child, killed when the steps end,
+// fail or pass the deadline: nothing outlives the build. The caller reads the result from the output disk, never from this VM's root.
 import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, openSync } from "node:fs";
+import type { Server } from "node:net";
 import { join } from "node:path";
 import { isMvmError, MvmError } from "@mvm/ir/errors";
 import type {
+  BuilderEgressDecision,
   BuilderStepResult,
   BuilderVm,
   BuilderVmResult,
@@ -19,6 +22,8 @@ import { chooseAccel } from "./accel.js";
 import { connectAgent } from "./agent/connect.js";
 import type { AgentSession } from "./agent/session.js";
 import { tailLines } from "./console-tail.js";
+import { connectorArgv, connectorPath, resolveOverrides } from "./network/egress-process.js";
+import { createEgressProxy, type EgressDecision } from "./network/egress-proxy.js";
 import { builderQemuArgs } from "./vmm/builder-args.js";
 import { hostTscKhz } from "./vmm/host-tsc.js";
 import { findQemu } from "./vmm/qemu.js";
@@ -42,7 +47,79 @@ function lineSink(emit: (line: string) => void) {
   };
 }
 
+/** "allow CONNECT files.example.com:443 (93.184.216.34)", as a build progress line shows it. */
+export function describeEgressDecision(d: BuilderEgressDecision & { address?: string }): string {
+  const target = d.host !== undefined ? ` ${d.host}:${d.port}` : "";
+  const extra = d.reason ?? d.address;
+  return `${d.decision}${d.method ? ` ${d.method}` : ""}${target}${extra ? ` (${extra})` : ""}`;
+}
+
+/**
+ * The builder's egress proxy (docs/build.md, "Build-time egress"): the runtime's proxy
+ * (egress-proxy.ts, the same allowlist check and dial-time address policy as `up`), in this
+ * process, on a socket in the builder's private run dir. It lives exactly as long as the builder
+ * VM. Every decision goes to `<runDir>/egress.log` and to the build's progress lines.
+ */
+async function startBuilderProxy(
+  spec: BuilderVmSpec,
+  decisions: BuilderEgressDecision[],
+): Promise<{ server: Server; connect: string[] }> {
+  if (!existsSync(connectorPath()))
+    throw new MvmError("E_EGRESS_PROXY_FAILED", `the egress connector ${connectorPath()} is missing`, {
+      hint: "build it with `make -C agent` (scripts/setup.sh does)",
+    });
+  const socket = join(spec.runDir, "egress.sock");
+  const logFile = join(spec.runDir, "egress.log");
+  const log = (d: EgressDecision) => {
+    appendFileSync(logFile, `${JSON.stringify(d)}\n`, { mode: 0o600 });
+    const { decision, method, host, port, reason } = d;
+    decisions.push({ decision, method, host, port, reason });
+    const line = `builder egress: ${describeEgressDecision(d)}`;
+    if (decision === "allow") spec.reporter.log(`  ${line}`);
+    else spec.reporter.warn(line);
+  };
+  const server = createEgressProxy({
+    allowlist: spec.egress ?? [],
+    resolve: new Map(Object.entries(resolveOverrides(process.env.MVM_EGRESS_RESOLVE))),
+    log,
+  });
+  await new Promise<void>((res, rej) => {
+    server.once("error", (e) =>
+      rej(new MvmError("E_EGRESS_PROXY_FAILED", `the builder's egress proxy: ${e.message}`, { cause: e })),
+    );
+    server.listen(socket, () => res());
+  });
+  return { server, connect: connectorArgv(socket) };
+}
+
 export const runBuilderVm: BuilderVm = async (spec: BuilderVmSpec): Promise<BuilderVmResult> => {
+  const r = spec.reporter;
+  const decisions: BuilderEgressDecision[] = [];
+  const proxy = spec.egress?.length ? await startBuilderProxy(spec, decisions) : undefined;
+  try {
+    return await boot(spec, proxy?.connect, decisions);
+  } finally {
+    if (proxy) {
+      // The VM is gone: its connectors saw EOF. Close what is left rather than wait for idle timeouts.
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, 1000);
+        proxy.server.close(() => {
+          clearTimeout(t);
+          res();
+        });
+      });
+      r.step(
+        `builder egress proxy stopped: ${decisions.filter((d) => d.decision === "allow").length} allowed, ${decisions.filter((d) => d.decision !== "allow").length} denied or failed`,
+      );
+    }
+  }
+};
+
+async function boot(
+  spec: BuilderVmSpec,
+  egressConnect: string[] | undefined,
+  decisions: BuilderEgressDecision[],
+): Promise<BuilderVmResult> {
   const r = spec.reporter;
   const qemu = findQemu();
   const choice = await chooseAccel({
@@ -67,8 +144,12 @@ export const runBuilderVm: BuilderVm = async (spec: BuilderVmSpec): Promise<Buil
     outDisk: spec.outDisk,
     consoleLog,
     agentSocket,
+    egressConnect,
   });
-  r.step(`builder VM: booting (${choice.accel}, ${spec.cpus} vCPU, ${spec.memoryMiB} MiB, no network)`);
+  const net = egressConnect
+    ? `egress only via the build proxy to ${(spec.egress ?? []).map((g) => `${g.host}:${g.port}`).join(", ")}`
+    : "no network";
+  r.step(`builder VM: booting (${choice.accel}, ${spec.cpus} vCPU, ${spec.memoryMiB} MiB, ${net})`);
   const t0 = performance.now();
   const log = openSync(vmmLog, "a", 0o600);
   // Attached (not detached): a child of this build, ended in `finally`.
@@ -158,7 +239,7 @@ export const runBuilderVm: BuilderVm = async (spec: BuilderVmSpec): Promise<Buil
       r.step(`builder: ${step.title}: exit ${exitCode} (${(ms / 1000).toFixed(1)} s)`);
       if (exitCode !== 0) break;
     }
-    return { steps, accel: choice.accel, bootMs };
+    return { steps, accel: choice.accel, bootMs, egress: decisions };
   } finally {
     clearTimeout(timer);
     agent?.close();
@@ -166,4 +247,4 @@ export const runBuilderVm: BuilderVm = async (spec: BuilderVmSpec): Promise<Buil
     await Promise.race([gone, new Promise((res) => setTimeout(res, 5000))]);
     process.removeListener("exit", killVm);
   }
-};
+}

@@ -65,3 +65,23 @@ test("a public grant still compiles", async () => {
   assert.equal(r.code, 0, r.stderr);
   assert.ok(existsSync(join(sub, "out/workload.json")));
 });
+
+test("compile refuses a forbidden build-time egress host at network.build_egress", async () => {
+  const sub = await mkdtemp(join(dir, "b-"));
+  await writeFile(
+    join(sub, "app.py"),
+    declaration("api.example.com").replace(
+      'network=mvm.network(mode="bridge", egress=mvm.egress([mvm.host_port("api.example.com", 8080)])),',
+      'network=mvm.network(build_egress=[mvm.host_port("files.example.com", 443), mvm.host_port("169.254.169.254", 80)]),',
+    ),
+  );
+  const r = await runCli(["compile", "app.py", "--out", "out"], { cwd: sub });
+  assert.notEqual(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /error\[E_EGRESS_FORBIDDEN_HOST\]: app\.py:5:\d+: build egress host "169\.254\.169\.254"/,
+  );
+  assert.match(r.stderr, /cloud metadata address/);
+  assert.match(r.stderr, /\.apps\[0\]\.network\.build_egress\.allowlist\[1\]\.host/);
+  assert.equal(existsSync(join(sub, "out")), false, "a failed compile writes nothing");
+});

@@ -40,12 +40,12 @@ test("round trip: readCompiledDir returns exactly what compile wrote", async () 
 });
 
 test("format versions: same major and a minor up to ours are read; others are E_FORMAT_VERSION", async () => {
-  assert.equal(ARTIFACT_FORMAT_VERSION, "1.1");
-  for (const ok of ["1.0", "1.1"]) assert.ok(readsArtifactVersion(ok), ok);
-  for (const bad of ["1.2", "2.0", "0.9", "1", "1.1.0", 1.1, undefined]) {
+  assert.equal(ARTIFACT_FORMAT_VERSION, "1.2");
+  for (const ok of ["1.0", "1.1", "1.2"]) assert.ok(readsArtifactVersion(ok), ok);
+  for (const bad of ["1.3", "2.0", "0.9", "1", "1.1.0", 1.1, undefined]) {
     assert.equal(readsArtifactVersion(bad), false, String(bad));
   }
-  for (const v of ["1.2", "2.0", undefined]) {
+  for (const v of ["1.3", "2.0", undefined]) {
     const dir = await withLaunch((l) => {
       l.artifact_format_version = v;
     });

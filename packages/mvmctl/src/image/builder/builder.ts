@@ -14,8 +14,9 @@ import type { BuilderVm } from "../../contracts/builder-vm.js";
 import { ARCHIVE_LIMITS, extractTgz } from "../archive-extract.js";
 import { mkfsExt4 } from "../backends/debian/ext4.js";
 import type { NpmLifecycle } from "../deps/npm-scripts.js";
+import { proxyEnv } from "../guest/runtime-json.js";
 import type { Reporter } from "../types.js";
-import { builderScripts, withClock } from "./steps.js";
+import { builderScripts, withClock, withProxyEnv } from "./steps.js";
 
 /** 30 minutes: the default of `mvmctl build --timeout`. */
 export const DEFAULT_BUILD_TIMEOUT_MS = 30 * 60_000;
@@ -53,6 +54,8 @@ export async function runBuildTimeCode(o: {
   epoch: number;
   timeoutMs: number;
   home: string;
+  /** network.build_egress's grants: the builder's proxy allows exactly these (absent: no NIC). */
+  egress?: { host: string; port: number }[];
   reporter: Reporter;
 }): Promise<string> {
   if (!o.builder) {
@@ -62,7 +65,9 @@ export async function runBuildTimeCode(o: {
       { hint: "build with `mvmctl build`, which runs build-time code in a builder microVM" },
     );
   }
-  const steps = withClock(builderScripts(o.code), o.epoch);
+  const egress = o.egress?.length ? o.egress : undefined;
+  const scripts = builderScripts(o.code);
+  const steps = withClock(egress ? withProxyEnv(scripts, proxyEnv({ mode: "bridge" })) : scripts, o.epoch);
   const hooksDir = join(o.root, "etc/mvm/hooks");
   await mkdir(hooksDir, { recursive: true, mode: 0o755 });
   for (const s of steps) await writeFile(join(hooksDir, `${s.phase}.sh`), s.script, { mode: 0o755 });
@@ -99,6 +104,7 @@ export async function runBuildTimeCode(o: {
       timeoutMs: o.timeoutMs,
       runDir,
       probeCacheDir: join(o.home, "cache"),
+      ...(egress ? { egress } : {}),
       reporter: o.reporter,
     });
     const last = res.steps.at(-1);

@@ -115,6 +115,20 @@ export function builderScripts(o: { npm: NpmLifecycle[]; hooks: HookCmd[] }): Bu
   return out;
 }
 
+/**
+ * Declared build-time egress: the steps that run build-time code get the proxy env of a bridge
+ * instance (the builder's only route out is the per-build proxy at the same guest address).
+ */
+export function withProxyEnv(steps: BuilderScript[], env: Record<string, string>): BuilderScript[] {
+  const lines = Object.entries(env)
+    .map(([k, v]) => `export ${k}=${shellQuote(v)}\n`)
+    .join("");
+  if (!lines) return steps;
+  return steps.map((s) =>
+    s.kind === "export" ? s : { ...s, script: s.script.replace("set -e\n", `set -e\n${lines}`) },
+  );
+}
+
 /** The guest clock starts at the build's fixed epoch (the first step sets it). */
 export function withClock(steps: BuilderScript[], epoch: number): BuilderScript[] {
   return steps.map((s, i) => {

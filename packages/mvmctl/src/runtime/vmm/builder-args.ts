@@ -1,8 +1,9 @@
 // The builder VM's QEMU command line (docs/build.md, "Builder VM"): the instance's machine,
 // accelerator, CPU model and kernel command line (qemu-args.ts) plus `mvm.builder=1`, with the
 // staged root as a WRITABLE virtio disk (vda), an empty output disk (vdb, serial "mvm-out") for
-// the result's tar stream, the agent channel, the console, and no NIC.
-import { BARE_ARGS, kernelCmdline, machineArgs, type QemuLaunchSpec } from "./qemu-args.js";
+// the result's tar stream, the agent channel, the console, and no NIC unless the workload declares
+// build-time egress (then the restricted NIC + guestfwd of a bridge instance, docs/build.md).
+import { BARE_ARGS, kernelCmdline, machineArgs, networkArgs, type QemuLaunchSpec } from "./qemu-args.js";
 
 export interface BuilderLaunchSpec
   extends Pick<QemuLaunchSpec, "kernel" | "initrd" | "cpus" | "memoryMiB" | "accel" | "cpuModel" | "tscKhz"> {
@@ -10,6 +11,11 @@ export interface BuilderLaunchSpec
   outDisk: string;
   consoleLog: string;
   agentSocket: string;
+  /**
+   * Declared build-time egress: the connector argv for the per-build proxy. Present: the NIC of
+   * a bridge instance (restrict=on slirp, one guestfwd to the proxy); absent: no NIC.
+   */
+  egressConnect?: string[];
 }
 
 const optValue = (v: string) => v.replace(/,/g, ",,");
@@ -22,8 +28,10 @@ export function builderQemuArgs(spec: BuilderLaunchSpec): string[] {
     "-m",
     `${spec.memoryMiB}M`,
     ...BARE_ARGS,
-    "-nic",
-    "none",
+    ...networkArgs({
+      networkMode: spec.egressConnect?.length ? "bridge" : "none",
+      egressConnect: spec.egressConnect,
+    }),
     "-kernel",
     spec.kernel,
     "-initrd",

@@ -140,6 +140,7 @@ export async function buildDebian(o: {
       epoch: SOURCE_DATE_EPOCH,
       timeoutMs: o.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS,
       home: o.home,
+      egress: o.launch.network?.build_egress?.allowlist,
       reporter,
     });
     await rm(root, { recursive: true, force: true });
