@@ -28,8 +28,13 @@ const tsApp = "examples/node/hello-app/app.ts";
 const onPath = spawnSync("sh", ["-c", "command -v python3"], { encoding: "utf8" }).stdout.trim();
 const pathPython = onPath ? realpathSync(onPath) : "";
 const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : -1);
-const bundle = mtime(path.join(root, "packages/mvmctl/dist/bundle/mvmctl.mjs"));
-if (bundle < mtime(path.join(root, "packages/mvmctl/dist/.tsbuildinfo"))) {
+/** Whether the launcher runs the bundle now (else every route below measures tsc's dist/). */
+function bundleCurrent() {
+  const bundle = mtime(path.join(root, "packages/mvmctl/dist/bundle/mvmctl.cjs"));
+  const tsc = ["packages/mvmctl/dist/.tsbuildinfo", "packages/ir/dist/.tsbuildinfo"];
+  return bundle > 0 && tsc.every((f) => bundle >= mtime(path.join(root, f)));
+}
+if (!bundleCurrent()) {
   console.error("warning: dist/bundle is missing or older than tsc's output; run `npm run build` first");
 }
 
@@ -79,6 +84,9 @@ for (let round = 0; round <= runs; round++) {
   });
 }
 
+if (!bundleCurrent()) {
+  console.error("warning: tsc's output changed during the run: some bundle figures are tsc's dist/");
+}
 const stats = samples.map((s) => {
   const sorted = [...s].sort((a, b) => a - b);
   return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0] };
