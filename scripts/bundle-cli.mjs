@@ -108,6 +108,9 @@ const result = await esbuild.build({
   banner: { js: `// mvm-bundle ${id}` },
   plugins: [importMetaUrl, zodJitless, zodEnglishOnly],
   legalComments: "none",
+  // Less source to read before V8 takes the cached code: ~4 ms per run. Names stay as written.
+  minifyWhitespace: true,
+  minifySyntax: true,
   metafile: true,
   write: false,
   logLevel: "error",
