@@ -5,14 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
-import {
-  LiveError,
-  literal,
-  MvmError,
-  NotFoundError,
-  Sandbox,
-  TimeoutError,
-} from "../src/index.js";
+import { LiveError, literal, MvmError, NotFoundError, Sandbox, TimeoutError } from "../src/index.js";
 import { cliCommand, parseErrorChannel, redactArgv } from "../src/sandbox-cli.js";
 import {
   assertInstanceName,
@@ -89,7 +82,8 @@ test("ports and getHost come from up --json; an unforwarded guest port is NotFou
   assert.equal(sb.getHost(8000), "127.0.0.1:18080");
   assert.throws(
     () => sb.getHost(9000),
-    (e: unknown) => e instanceof NotFoundError && /guest port 9000/.test(e.message) && /8000/.test(e.hint ?? ""),
+    (e: unknown) =>
+      e instanceof NotFoundError && /guest port 9000/.test(e.message) && /8000/.test(e.hint ?? ""),
   );
 });
 
@@ -270,7 +264,9 @@ test("snapshot() runs mvmctl snapshot and returns its id; create({ snapshot }) p
   assert.equal(id, "s-0123456789abcdef");
   assert.deepEqual(calls().at(-1)!.argv, ["snapshot", sb.name, "--json"]);
   const sb2 = await Sandbox.create("minimal", { snapshot: id });
-  const up = calls().filter((c) => c.argv[0] === "up").at(-1)!;
+  const up = calls()
+    .filter((c) => c.argv[0] === "up")
+    .at(-1)!;
   assert.deepEqual(up.argv.slice(-2), ["--snapshot", id]);
   assert.equal(up.argv[up.argv.indexOf("--name") + 1], sb2.name);
 });

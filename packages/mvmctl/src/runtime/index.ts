@@ -2,6 +2,7 @@
 // CLI reaches the runtime only through here (scripts/lint-layers.mjs).
 
 export type { InstanceNetwork } from "../contracts/instance-state.js";
+export { runBuilderVm } from "./builder-vm.js";
 export { down, downAll } from "./down.js";
 export { fsList, fsMkdir, fsMove, fsRead, fsRemove, fsStat, fsWrite } from "./fs.js";
 export { exec } from "./guest-exec.js";
@@ -14,4 +15,3 @@ export { snapshotInstance } from "./snapshot-verb.js";
 export { boot } from "./up.js";
 export { kvmPrecheck, probeKvm } from "./vmm/kvm-probe.js";
 export { findQemu } from "./vmm/qemu.js";
-export { runBuilderVm } from "./builder-vm.js";

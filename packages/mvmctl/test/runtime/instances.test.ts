@@ -99,7 +99,10 @@ test("ps lists instances sorted, with uptime; failed ones show no uptime", async
     );
     assert.ok((rows[1]?.uptime_ms ?? 0) >= 65_000);
     const table = formatPsTable(rows).split("\n");
-    assert.match(table[0] ?? "", /^NAME\s+WORKLOAD\s+STATUS\s+ACCEL\s+CPUS\s+MEMORY\s+UPTIME\s+PORTS\s+START$/);
+    assert.match(
+      table[0] ?? "",
+      /^NAME\s+WORKLOAD\s+STATUS\s+ACCEL\s+CPUS\s+MEMORY\s+UPTIME\s+PORTS\s+START$/,
+    );
     assert.match(table[1] ?? "", /^a-dead\s+w\s+failed\s+tcg\s+1\s+256M\s+-\s+-\s+-$/);
     assert.match(table[2] ?? "", /^b-up\s+w\s+running\s+tcg\s+1\s+256M\s+1m0[5-9]s\s+-\s+-$/);
   } finally {
