@@ -4,7 +4,8 @@
 // Python: `mvmctl compile app.py --out DIR` vs `python3 app.py` (in-process emit_json()), with the
 // `python3` on PATH and with /usr/bin/python3. TypeScript: `mvmctl compile app.ts --out DIR` vs
 // `node --import tsx app.ts` (in-process emitJson()). Start-up: `mvmctl --version`, `mvmctl ps`
-// (empty MVM_HOME), and `node -e 0` (the floor for anything written in Node).
+// (empty MVM_HOME), `mvmctl invoke` of an instance that does not exist (exit 1), and `node -e 0`
+// (the floor for anything written in Node).
 // Each route also runs with MVM_NO_BUNDLE=1 (tsc's dist/ instead of dist/bundle/, ADR 0012).
 // Every figure is the median (and min) of `runs` runs after one warm-up run; the routes run
 // interleaved (one run of each per round), so load from other processes spreads over all of them.
@@ -38,7 +39,7 @@ if (!bundleCurrent()) {
   console.error("warning: dist/bundle is missing or older than tsc's output; run `npm run build` first");
 }
 
-/** [label, command, args, extra env] */
+/** [label, command, args, extra env, expected exit status (default 0)] */
 const routes = [
   ["py  mvmctl compile (static)", node, [mvmctl, "compile", pyApp, "--out", path.join(out, "py"), "-q"]],
   [
@@ -70,16 +71,31 @@ const routes = [
   ["mvmctl --version, no bundle", node, [mvmctl, "--version"], { MVM_NO_BUNDLE: "1" }],
   ["mvmctl ps (no instances)", node, [mvmctl, "ps"], { MVM_HOME: home }],
   ["mvmctl ps, no bundle", node, [mvmctl, "ps"], { MVM_HOME: home, MVM_NO_BUNDLE: "1" }],
+  // Start-up, flags, the runtime stage and the instance lookup, ending in E_INSTANCE_NOT_FOUND.
+  [
+    "mvmctl invoke (no such instance)",
+    node,
+    [mvmctl, "invoke", "none", "--input", "a=1"],
+    { MVM_HOME: home },
+    1,
+  ],
+  [
+    "mvmctl invoke, no bundle",
+    node,
+    [mvmctl, "invoke", "none", "--input", "a=1"],
+    { MVM_HOME: home, MVM_NO_BUNDLE: "1" },
+    1,
+  ],
   ["node -e 0", node, ["-e", "0"]],
 ];
 
 const samples = routes.map(() => []);
 for (let round = 0; round <= runs; round++) {
-  routes.forEach(([, cmd, argv, env], i) => {
+  routes.forEach(([, cmd, argv, env, status = 0], i) => {
     const t0 = process.hrtime.bigint();
     const r = spawnSync(cmd, argv, { cwd: root, env: { ...process.env, ...env }, encoding: "utf8" });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.status !== 0) throw new Error(`${cmd} ${argv.join(" ")} failed: ${r.stderr}`);
+    if (r.status !== status) throw new Error(`${cmd} ${argv.join(" ")} failed: ${r.stderr}`);
     if (round > 0) samples[i].push(ms); // round 0 warms the page cache
   });
 }
