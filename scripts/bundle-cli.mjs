@@ -136,7 +136,7 @@ if (dirnameUse) throw new Error(`__dirname/__filename in the bundle: ${dirnameUs
 
 // Other processes may be running the CLI from this directory while it is rebuilt: the bundle is
 // one file, replaced atomically; a cache is written (by the launcher) under the id it belongs to;
-// files no build refers to any more are removed once they are an hour old.
+// files no build refers to any more are removed (below).
 mkdirSync(outdir, { recursive: true });
 const tmp = `${out.path}.${process.pid}.tmp`;
 writeFileSync(tmp, out.contents);
@@ -163,9 +163,12 @@ if (train.status !== 0 || !existsSync(path.join(outdir, cache))) {
   console.error(`warning: no code cache for the CLI bundle (training run: ${train.stderr.trim()})`);
 }
 
+// A running CLI read its bundle and cache when it started, so an older build's cache (860 KB) can
+// go once no concurrent build can still be training it; anything else after an hour.
 for (const name of readdirSync(outdir)) {
   const p = path.join(outdir, name);
-  if (name !== "mvmctl.cjs" && name !== cache && Date.now() - statSync(p).mtimeMs > 3600_000) unlinkSync(p);
+  const maxAge = /^mvmctl-[0-9a-f]+\.cache$/.test(name) ? 60_000 : 3600_000;
+  if (name !== "mvmctl.cjs" && name !== cache && Date.now() - statSync(p).mtimeMs > maxAge) unlinkSync(p);
 }
 if (process.argv.includes("--metafile")) {
   writeFileSync(path.join(outdir, "meta.json"), JSON.stringify(result.metafile));
