@@ -33,7 +33,7 @@ Examples:
       ) => {
         const { logs } = await import("../runtime/index.js");
         const { mvmHome } = await import("../home.js");
-        const { MvmError } = await import("@mvm/ir");
+        const { MvmError } = await import("@mvm/ir/errors");
         const lines = Number(o.lines);
         if (!Number.isInteger(lines) || lines < 0)
           throw new MvmError("E_USAGE", `--lines must be a whole number, got "${o.lines}"`, { exitCode: 2 });
