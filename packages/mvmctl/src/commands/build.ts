@@ -33,8 +33,9 @@ export function buildCommand(): Command {
       `
 The image lands in $MVM_HOME/images/<digest>/ (kernel, initramfs, read-only ext4 rootfs,
 image.json). The same inputs are a cache hit; --force rebuilds and gives the same digest.
-Build-time code (before_build hooks, npm install scripts) runs in a builder microVM with no
-network, never on this host; a workload without any skips the builder.
+Build-time code (before_build hooks, npm install scripts) runs in a builder microVM, never on
+this host, with no network unless the workload declares network(build_egress=...): then only
+those hosts, through a per-build egress proxy. A workload without any skips the builder.
 
 Examples:
   mvmctl build /tmp/hello
