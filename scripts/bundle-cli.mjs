@@ -152,11 +152,18 @@ const train = spawnSync(
     trainOut,
     "-q",
   ],
-  { cwd: root, env: { ...process.env, MVM_BUNDLE_WRITE_CACHE: "1", MVM_NO_BUNDLE: "" }, encoding: "utf8" },
+  {
+    cwd: root,
+    env: { ...process.env, MVM_BUNDLE_WRITE_CACHE: "1", MVM_NO_BUNDLE: "" },
+    encoding: "utf8",
+    timeout: 120_000,
+  },
 );
 rmSync(trainOut, { recursive: true, force: true });
 if (train.status !== 0 || !existsSync(path.join(outdir, cache))) {
-  console.error(`warning: no code cache for the CLI bundle (training run: ${train.stderr.trim()})`);
+  console.error(
+    `warning: no code cache for the CLI bundle (training run: ${train.error?.message ?? train.stderr.trim()})`,
+  );
 }
 
 // A running CLI read its bundle and cache when it started, so an older build's cache (860 KB) can
