@@ -17,6 +17,7 @@ import {
 } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { ARTIFACT_FORMAT_VERSION } from "../../src/contracts/compiled-dir.js";
 import { MVMCTL, runCli, tempDir } from "../helpers/cli.js";
 
 const IR = {
@@ -101,7 +102,7 @@ describe("compile --from-ir", () => {
     assert.ok(!workload.endsWith("\n"), "canonical bytes have no trailing newline");
     assert.ok(workload.includes('"secret_ref"'), "workload.json keeps secret refs");
     const launch = JSON.parse(await readFile(path.join(dir, "out/launch.json"), "utf8"));
-    assert.equal(launch.artifact_format_version, "1.1");
+    assert.equal(launch.artifact_format_version, ARTIFACT_FORMAT_VERSION);
     assert.deepEqual(launch.env, { MODE: "prod" }, "launch.json env holds literals only");
     assert.equal(launch.secrets.API_KEY.name, "api-key");
     assert.equal(launch.source.file_count, 4);

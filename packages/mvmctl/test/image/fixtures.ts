@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Reporter } from "../../src/cli/reporter.js";
+import { ARTIFACT_FORMAT_VERSION } from "../../src/contracts/compiled-dir.js";
 import { agentArtifacts } from "../../src/image/guest/agent-artifacts.js";
 
 export interface FixtureOptions {
@@ -28,7 +29,7 @@ function launchJson(lang: "python" | "typescript", o: FixtureOptions): Record<st
     env: {},
   };
   return {
-    artifact_format_version: "1.1",
+    artifact_format_version: ARTIFACT_FORMAT_VERSION,
     ir_hash: "0".repeat(64),
     ir_schema_version: "0.1",
     toolchain_version: "mvmctl 0.1.0",
