@@ -1,14 +1,10 @@
 // Lifecycle of an instance's fetch broker process (docs/fetch.md): written config, started detached
 // by `up` before QEMU, found again by its pid + config path (in its argv), stopped by `down`.
-import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
 import { canonicalHost } from "@mvm/ir/egress-policy";
 import { MvmError } from "@mvm/ir/errors";
 import type { SecretBindings } from "../../contracts/secret-refs.js";
-import { writeFileAtomic } from "../../lib/atomic-write.js";
-import { helperEnv } from "../../lib/child-env.js";
-import { processAlive, sleep, waitGone } from "../proc.js";
+import { helperMain, startHelper, stopHelper } from "../helper-process.js";
 import {
   type FetchBrokerConfig,
   type FetchGrant,
@@ -60,59 +56,21 @@ export function brokerConfig(s: BrokerSetup): FetchBrokerConfig {
   };
 }
 
-function entry(): { path: string; execArgv: string[] } {
-  const ts = import.meta.url.endsWith(".ts");
-  const path = fileURLToPath(new URL(`./broker-main.${ts ? "ts" : "js"}`, import.meta.url));
-  return { path, execArgv: ts ? ["--import", "tsx"] : [] };
-}
-
-export async function startFetchBroker(
+export function startFetchBroker(
   configPath: string,
   cfg: FetchBrokerConfig,
   outLog: string,
 ): Promise<number> {
-  await writeFileAtomic(configPath, `${JSON.stringify(cfg, null, 2)}\n`, 0o600);
-  const e = entry();
-  const out = openSync(outLog, "a", 0o600);
-  let pid: number | undefined;
-  try {
-    const child = spawn(process.execPath, [...e.execArgv, e.path, configPath], {
-      detached: true,
-      stdio: ["ignore", out, out],
-      // Only PATH and LANG: the broker never sees the CLI's environment; its settings are in the file.
-      env: helperEnv(),
-    });
-    child.unref();
-    pid = child.pid;
-  } finally {
-    closeSync(out);
-  }
-  if (pid === undefined) throw new MvmError("E_FETCH_BROKER_FAILED", "cannot start the fetch broker");
-  const deadline = Date.now() + 15_000;
-  while (!existsSync(cfg.socket)) {
-    if (!processAlive(pid, configPath) || Date.now() > deadline) {
-      await stopFetchBroker(pid, configPath);
-      throw new MvmError("E_FETCH_BROKER_FAILED", "the fetch broker did not start", {
-        hint: `see ${outLog}`,
-      });
-    }
-    await sleep(20);
-  }
-  return pid;
+  return startHelper({
+    main: helperMain(import.meta.url, "broker-main"),
+    configPath,
+    config: cfg,
+    outLog,
+    readyPath: cfg.socket,
+    code: "E_FETCH_BROKER_FAILED",
+    what: "fetch broker",
+  });
 }
 
 /** SIGTERM, then SIGKILL; a no-op when the process is gone (or the pid was reused). */
-export async function stopFetchBroker(pid: number, configPath: string): Promise<void> {
-  if (!processAlive(pid, configPath)) return;
-  try {
-    process.kill(pid, "SIGTERM");
-  } catch {
-    return;
-  }
-  if (await waitGone(pid, configPath, 2000)) return;
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
-}
+export const stopFetchBroker = stopHelper;

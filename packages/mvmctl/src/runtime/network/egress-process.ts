@@ -1,14 +1,11 @@
 // Lifecycle of an instance's egress proxy process (docs/adr/0008-egress-proxy.md): started detached
 // by `up` before QEMU, found again by its pid + config path (in its argv), stopped by `down`.
 
-import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MvmError } from "@mvm/ir/errors";
-import { writeFileAtomic } from "../../lib/atomic-write.js";
-import { helperEnv } from "../../lib/child-env.js";
-import { processAlive, sleep, waitGone } from "../proc.js";
+import { helperMain, startHelper, stopHelper } from "../helper-process.js";
 import type { EgressRule } from "./egress-proxy.js";
 
 export interface EgressProxyConfig {
@@ -16,13 +13,6 @@ export interface EgressProxyConfig {
   log: string;
   allowlist: EgressRule[];
   resolve?: Record<string, string>;
-}
-
-/** Running from src (tsx) the entry is .ts and needs the loader; from dist it is plain .js. */
-function entry(name: string): { path: string; execArgv: string[] } {
-  const ts = import.meta.url.endsWith(".ts");
-  const path = fileURLToPath(new URL(`./${name}.${ts ? "ts" : "js"}`, import.meta.url));
-  return { path, execArgv: ts ? ["--import", "tsx"] : [] };
 }
 
 /**
@@ -67,48 +57,16 @@ export async function startEgressProxy(
       hint: "build it with `make -C agent` (scripts/setup.sh does)",
     });
   }
-  await writeFileAtomic(configPath, `${JSON.stringify(cfg, null, 2)}\n`);
-  const e = entry("egress-proxy-main");
-  const out = openSync(outLog, "a", 0o600);
-  let pid: number | undefined;
-  try {
-    const child = spawn(process.execPath, [...e.execArgv, e.path, configPath], {
-      detached: true,
-      stdio: ["ignore", out, out],
-      // Only PATH and LANG: the proxy never sees the CLI's environment (credentials, MVM_*).
-      env: helperEnv(),
-    });
-    child.unref();
-    pid = child.pid;
-  } finally {
-    closeSync(out);
-  }
-  if (pid === undefined) throw new MvmError("E_EGRESS_PROXY_FAILED", "cannot start the egress proxy");
-  const deadline = Date.now() + 15_000;
-  while (!existsSync(cfg.socket)) {
-    if (!processAlive(pid, configPath) || Date.now() > deadline) {
-      await stopEgressProxy(pid, configPath);
-      throw new MvmError("E_EGRESS_PROXY_FAILED", "the egress proxy did not start", {
-        hint: `see ${outLog}`,
-      });
-    }
-    await sleep(20);
-  }
-  return pid;
+  return startHelper({
+    main: helperMain(import.meta.url, "egress-proxy-main"),
+    configPath,
+    config: cfg,
+    outLog,
+    readyPath: cfg.socket,
+    code: "E_EGRESS_PROXY_FAILED",
+    what: "egress proxy",
+  });
 }
 
 /** SIGTERM, then SIGKILL; a no-op when the process is gone (or the pid was reused). */
-export async function stopEgressProxy(pid: number, configPath: string): Promise<void> {
-  if (!processAlive(pid, configPath)) return;
-  try {
-    process.kill(pid, "SIGTERM");
-  } catch {
-    return;
-  }
-  if (await waitGone(pid, configPath, 2000)) return;
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
-}
+export const stopEgressProxy = stopHelper;
