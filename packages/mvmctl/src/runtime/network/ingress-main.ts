@@ -2,16 +2,12 @@
 // it before QEMU (it binds the declared host ports, so a conflict fails before boot) and waits for
 // its ready file; `down` stops it by the pid in state.json, after the VM. The config path sits in
 // the instance dir, which is what liveness checks look for in this process's argv.
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, renameSync, writeFileSync } from "node:fs";
+import { readHelperConfig } from "../helper-main.js";
 import { createForwarder } from "./ingress-forwarder.js";
 import type { IngressConfig, IngressReady } from "./ingress-process.js";
 
-const configPath = process.argv[2];
-if (!configPath) {
-  process.stderr.write("usage: ingress-main <config.json>\n");
-  process.exit(2);
-}
-const cfg = JSON.parse(readFileSync(configPath, "utf8")) as IngressConfig;
+const cfg = readHelperConfig<IngressConfig>("ingress-main");
 const ready = (r: IngressReady) => {
   writeFileSync(`${cfg.ready}.tmp`, `${JSON.stringify(r)}\n`, { mode: 0o600 });
   renameSync(`${cfg.ready}.tmp`, cfg.ready);
