@@ -77,6 +77,13 @@ static void on_sigchld(int sig) {
     errno = e;
 }
 
+static void on_sigio(int sig) {
+    (void)sig;
+    int e = errno;
+    (void)!write(A.sig_pipe[1], "i", 1);
+    errno = e;
+}
+
 static void on_disconnect(void) {
     jobs_detach_all();
     frame_reset(&A.dec);
@@ -97,6 +104,8 @@ int agent_run(const agent_config *cfg) {
     sa.sa_handler = on_sigchld;
     sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigaction(SIGCHLD, &sa, NULL);
+    sa.sa_handler = on_sigio;
+    sigaction(SIGIO, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (transport_open(&A.tr, cfg) != 0) return 1;
     A.tr.on_disconnect = on_disconnect;
@@ -150,7 +159,9 @@ int agent_run(const agent_config *cfg) {
             if (!pf[k].revents) continue;
             if (k == 0) {
                 char drain[64];
-                while (read(A.sig_pipe[0], drain, sizeof drain) > 0) {}
+                ssize_t n;
+                while ((n = read(A.sig_pipe[0], drain, sizeof drain)) > 0)
+                    if (memchr(drain, 'i', (size_t)n)) transport_wake(&A.tr);
                 continue;
             }
             if (who[k] == &A.tr) {

@@ -50,6 +50,21 @@ int find_virtio_port(const char *name, char *out, size_t cap) {
     return rc;
 }
 
+/* While no host is connected, ask the kernel for SIGIO on the port: virtio_console raises it when
+ * the host side opens (VIRTIO_CONSOLE_PORT_OPEN), so a host that connects is served at once
+ * instead of at the next VIRTIO_RECHECK_MS look (which stays as the fallback). While connected it
+ * is off: data arriving would raise it too, and poll already covers that. */
+static void virtio_async(transport *t, int on) {
+    int fl = fcntl(t->port_fd, F_GETFL);
+    if (fl < 0) return;
+    if (on && fcntl(t->port_fd, F_SETOWN, getpid()) != 0) return;
+    (void)fcntl(t->port_fd, F_SETFL, on ? (fl | O_ASYNC) : (fl & ~O_ASYNC));
+}
+
+void transport_wake(transport *t) {
+    if (t->kind == T_VIRTIO && !t->connected) t->recheck_at = 0;
+}
+
 static int open_listener(transport *t, const agent_config *cfg) {
     int fd;
     if (t->kind == T_UNIX) {
@@ -131,6 +146,7 @@ int transport_open(transport *t, const agent_config *cfg) {
         }
         snprintf(t->desc, sizeof t->desc, "virtio-serial %.64s (%.200s)", cfg->port_name, path);
         t->recheck_at = 0; /* look for a host right away */
+        virtio_async(t, 1);
         return 0;
     }
     }
@@ -144,6 +160,7 @@ static void virtio_check(transport *t) {
     if (poll(&p, 1, 0) >= 0 && !(p.revents & POLLHUP)) {
         t->connected = 1;
         t->rfd = t->wfd = t->port_fd;
+        virtio_async(t, 0);
         LOG("host connected on %s", t->desc);
     } else {
         t->recheck_at = mono_ms() + VIRTIO_RECHECK_MS;
@@ -212,6 +229,7 @@ void transport_lost(transport *t, const char *why) {
     case T_VIRTIO:
         t->rfd = t->wfd = -1;
         t->recheck_at = mono_ms() + VIRTIO_RECHECK_MS;
+        virtio_async(t, 1);
         break;
     default: break;
     }

@@ -31,6 +31,8 @@ int transport_ready(transport *t, short revents);
 /* ms until transport_pollfd wants to be called again, or -1. */
 int transport_timeout(const transport *t);
 void transport_lost(transport *t, const char *why);
+/* SIGIO arrived (a virtio host may have connected): look again at the next transport_pollfd. */
+void transport_wake(transport *t);
 /* Finds /dev/vportNpM whose sysfs name is `name`; 0 and the path, or -1. */
 int find_virtio_port(const char *name, char *out, size_t cap);
 
