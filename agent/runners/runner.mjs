@@ -5,8 +5,8 @@
 // The build stage transpiles TypeScript to .mjs next to the .ts, so the module is loaded from
 // <module>.mjs, then .js, then .cjs. Result: JSON on the real stdout, exit 0. Any failure: exit 1
 // and one stderr line `MVM_ENVELOPE: {"kind", "message", "error_id"}`. Node 18, no dependencies.
-import { randomBytes } from "node:crypto";
 import { createReadStream, existsSync, readFileSync, writeSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -24,8 +24,12 @@ const realStdoutWrite = process.stdout.write.bind(process.stdout);
 // The user's console.log and process.stdout.write go to stderr; only the result uses stdout.
 process.stdout.write = process.stderr.write.bind(process.stderr);
 
+// node:crypto is loaded on the error path only: the runner's start is the first call's cost.
+const require = createRequire(import.meta.url);
+
 function envelope(kind, message) {
-  const line = JSON.stringify({ kind, message, error_id: randomBytes(8).toString("hex") });
+  const errorId = require("node:crypto").randomBytes(8).toString("hex");
+  const line = JSON.stringify({ kind, message, error_id: errorId });
   process.stderr.write(`MVM_ENVELOPE: ${line}\n`);
 }
 
