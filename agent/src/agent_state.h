@@ -166,6 +166,9 @@ void warm_check(int64_t now);
 int64_t warm_timeout(int64_t now, int64_t timeout);
 /* Stops every warm runner (a busy one's call ends as wrapper_crashed); returns how many. */
 int warm_drop_all(void);
+/* Starts the entrypoint's warm runner now if it has none (the interpreter and runner only: the
+ * user's module is still imported at its first call). 0, or -1 with errno. */
+int warm_prestart(const entrypoint_t *ep);
 
 /* ---- readiness (ready.c) ---- */
 

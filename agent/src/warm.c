@@ -388,3 +388,9 @@ int warm_drop_all(void) {
     }
     return n;
 }
+
+int warm_prestart(const entrypoint_t *ep) {
+    if (runner_for(ep)) return 0;
+    if (!runner_start(ep)) return -1;
+    return 0;
+}
