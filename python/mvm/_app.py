@@ -7,23 +7,43 @@ where the runner imports the module)."""
 
 from __future__ import annotations
 
-import copy
 import os
-from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
 
 from ._checks import Args, Helper, Problems, bind, collecting, dict_key, helper_words
 from ._errors import MvmError
 from ._helpers import hook_list
 from ._tables import DEFAULTS, HOOK_PHASES
 
-F = TypeVar("F", bound=Callable[..., Any])
+# The guest runs this too (the runner imports the user's module, whose top level declares the
+# app): no typing, dataclasses (it imports inspect) or copy at runtime.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, TypeVar
+
+    F = TypeVar("F", bound=Callable[..., Any])
 
 
-@dataclass
 class _Declared:
-    app: dict[str, Any]
-    function: str
+    __slots__ = ("app", "function")
+
+    def __init__(self, app: dict[str, Any], function: str) -> None:
+        self.app = app
+        self.function = function
+
+
+def _copy_ir(v: Any) -> Any:
+    """copy.deepcopy for IR (dicts, lists and scalars), without importing copy; anything else
+    still goes through deepcopy."""
+    t = type(v)
+    if t is dict:
+        return {k: _copy_ir(x) for k, x in v.items()}
+    if t is list:
+        return [_copy_ir(x) for x in v]
+    if t is str or t is int or t is bool or t is float or v is None:
+        return v
+    import copy
+
+    return copy.deepcopy(v)
 
 
 _state: dict[str, Any] = {"app": None, "workload_id": None}
@@ -61,7 +81,7 @@ def _env(a: Args, v: Any) -> dict[str, Any] | None:
         elif isinstance(val, Helper) and val.helper == "literal":
             out[key] = dict(val.ir)
         elif isinstance(val, Helper) and val.helper == "secret":
-            ref = copy.deepcopy(val.ir["ref"])
+            ref = _copy_ir(val.ir["ref"])
             # The guest sees the secret under var=, else under the env key it is declared at.
             ref["mount"].setdefault("var", key)
             out[key] = {"kind": "secret_ref", "ref": ref}
@@ -122,12 +142,26 @@ def _addons(a: Args, v: Any) -> list[dict[str, Any]] | None:
     return out if ok else None
 
 
-def _module_stem(fn: Callable[..., Any]) -> str:
-    """The declaring file's stem (what the static compiler uses), even under other decorators."""
-    import inspect
+def _unwrap(func: Any) -> Any:
+    """inspect.unwrap(func) (3.11's, same loop check and error), without importing inspect."""
     import sys
 
-    code = getattr(inspect.unwrap(fn), "__code__", None)
+    f = func
+    memo = {id(f): f}
+    recursion_limit = sys.getrecursionlimit()
+    while hasattr(func, "__wrapped__"):
+        func = func.__wrapped__
+        if id(func) in memo or len(memo) >= recursion_limit:
+            raise ValueError(f"wrapper loop when unwrapping {f!r}")
+        memo[id(func)] = func
+    return func
+
+
+def _module_stem(fn: Callable[..., Any]) -> str:
+    """The declaring file's stem (what the static compiler uses), even under other decorators."""
+    import sys
+
+    code = getattr(_unwrap(fn), "__code__", None)
     filename = code.co_filename if code is not None else getattr(sys.modules.get(fn.__module__), "__file__", None) or ""
     return os.path.splitext(os.path.basename(filename))[0]
 
@@ -199,7 +233,7 @@ def _build_app(a: Args, fn_name: str, module: Callable[[], str]) -> dict[str, An
     if hooks:
         app["hooks"] = hooks
     # Helper IR is shared between calls; the app gets its own copy.
-    return copy.deepcopy(app) if ok else None
+    return _copy_ir(app) if ok else None
 
 
 def app(*args: Any, **kwargs: Any) -> Callable[[F], F]:

@@ -6,9 +6,11 @@ The one difference, lone surrogates, cannot reach here: string checks reject the
 
 from __future__ import annotations
 
-import hashlib
 import json
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING would import typing, which the guest pays for
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def canonical_json(value: Any) -> str:
@@ -16,4 +18,6 @@ def canonical_json(value: Any) -> str:
 
 
 def sha256_hex(text: str) -> str:
+    import hashlib
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -7,28 +7,63 @@ problem it can find, and ``collecting`` raises them together as one ``MvmError``
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
-
 from ._errors import MvmError
 from ._tables import SIGNATURES
 
-T = TypeVar("T")
+# Declaring an app runs this module in the guest too (the runner imports the user's module), so it
+# imports nothing beyond the SDK: no typing, dataclasses (which imports inspect) or re; json only
+# to quote a value in a message.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, TypeVar
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+    T = TypeVar("T")
 
 
-@dataclass(frozen=True)
 class Helper:
-    """The value of an mvm helper call: which helper, and the IR it stands for."""
+    """The value of an mvm helper call: which helper, and the IR it stands for.
 
+    Immutable, compared and hashed by (helper, ir), like the frozen dataclass it replaces."""
+
+    __slots__ = ("helper", "ir")
+    __match_args__ = ("helper", "ir")
     helper: str
     ir: Any
 
+    def __init__(self, helper: str, ir: Any) -> None:
+        object.__setattr__(self, "helper", helper)
+        object.__setattr__(self, "ir", ir)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.helper, self.ir) == (other.helper, other.ir)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.helper, self.ir))
+
+    def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle, which would assign the slots
+        return (self.__class__, (self.helper, self.ir))
+
     def __repr__(self) -> str:
         return f"mvm.{self.helper}(...)"
+
+
+def _has_surrogate(s: str) -> bool:
+    """Whether ``s`` holds a (necessarily lone) surrogate code point: strict UTF-8 refuses exactly those."""
+    if s.isascii():
+        return False
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 class Problems:
@@ -56,6 +91,8 @@ def collecting(run: Callable[[Problems], T]) -> T:
 
 def q(s: str) -> str:
     """A string as JSON.stringify writes it, for messages."""
+    import json
+
     return json.dumps(s, ensure_ascii=False)
 
 
@@ -103,7 +140,7 @@ class Args:
     def str_of(self, key: str, v: Any, non_empty: bool = False) -> str | None:
         if not isinstance(v, str):
             return self.bad(key, v, "a string")
-        if _LONE_SURROGATE.search(v):
+        if _has_surrogate(v):
             self.p.report("E_BAD_KWARG", "the string holds a lone surrogate", "write the character itself")
             return None
         if non_empty and v == "":

@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 import sys
 
-from ._app import declared_workload
-from ._canonical import canonical_json
 from ._errors import MvmError
-from ._validate import validate
 
 
 def workload_json() -> str:
     """Validates this process's declaration and returns its canonical IR (warnings to stderr)."""
+    from ._app import declared_workload
+    from ._canonical import canonical_json
+    from ._validate import validate
+
     w = declared_workload()
     diags = validate(w)
     errors = [d for d in diags if d["severity"] == "error"]

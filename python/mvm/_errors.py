@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING would import typing, which the guest pays for
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class MvmError(Exception):

@@ -13,17 +13,16 @@ request starts with a newline so a frame torn by a killed writer cannot swallow 
 
 from __future__ import annotations
 
-import base64
-import errno
-import json
 import os
-import random
-import re
-import select
 import time
-from typing import Any
 
 from ._errors import MvmError
+
+# The rest of what a request needs (json, base64, select, random, errno) is imported by the first
+# request: a module that only does `from mvm import web_fetch` does not pay for it at import.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _SYSFS = "/sys/class/virtio-ports"
 _MAX_REQUEST_BODY = 1024 * 1024
@@ -87,6 +86,8 @@ class FetchResponse:
         return self.body.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
+        import json
+
         return json.loads(self.body)
 
     def __repr__(self) -> str:
@@ -105,12 +106,16 @@ def _ports() -> list[str]:
                 n = f.read().strip()
         except OSError:
             continue
-        if re.fullmatch(r"mvm\.fetch\.\d+", n):
+        # re.fullmatch(r"mvm\.fetch\.\d+", n) without re (isdecimal is \d's Unicode Nd)
+        if n.startswith("mvm.fetch.") and n[len("mvm.fetch.") :].isdecimal():
             out.append(f"/dev/{d}")
     return out
 
 
 def _take_port(deadline: float) -> int:
+    import errno
+    import random
+
     ports = _ports()
     if not ports:
         raise FetchUnavailableError("mvm.web_fetch works only inside an mvm guest (no mvm.fetch port found)")
@@ -129,6 +134,10 @@ def _take_port(deadline: float) -> int:
 
 
 def _exchange(request: dict[str, Any], timeout_ms: int) -> dict[str, Any]:
+    import json
+    import random
+    import select
+
     rid = f"{os.getpid()}-{time.monotonic_ns():x}-{random.getrandbits(40):x}"
     deadline = time.monotonic() + timeout_ms / 1000 + _GRACE_S
     fd = _take_port(deadline)
@@ -198,6 +207,8 @@ def web_fetch(
     A secret's token (the value of an ``mvm.secret(...)`` env var) in a header is replaced by the
     secret's value only when ``url``'s host is one of that secret's hosts; the value never enters
     the guest, and an echo of it in the response is redacted."""
+    import base64
+
     if not isinstance(url, str):
         raise FetchInvalidError("url must be a string")
     data = body.encode() if isinstance(body, str) else body

@@ -5,13 +5,20 @@ argument at call time, raises one ``MvmError`` with all the problems it found, a
 
 from __future__ import annotations
 
-import re
-from typing import Any, Callable
-
 from ._checks import Args, Helper, Problems, bind, collecting, dict_key, helper_words, q
 from ._tables import DEFAULTS, ENUMS, PORT_KEYS, PORT_REQUIRED
 
-Lower = Callable[[Args], Any]
+# No typing or re at runtime: the helpers run at a module's top level, in the guest too.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+    Lower = Callable[[Args], Any]
+
+
+def _digits(s: str) -> bool:
+    """Whether s is all decimal digits, like re.fullmatch(r"\\d+", s): both mean Unicode category Nd."""
+    return s.isdecimal()
 
 
 def _call(helper: str, args: tuple[Any, ...], kwargs: dict[str, Any], lower: Lower) -> Helper:
@@ -40,17 +47,18 @@ def _local_path(a: Args) -> Any:
 
 def _python_image(a: Args) -> Any:
     python = a.str("python") if a.has("python") else DEFAULTS["python_version"]
-    m = re.fullmatch(r"(\d+)\.(\d+)", python) if python is not None else None
+    major, dot, minor = python.partition(".") if python is not None else ("", "", "")
+    m = bool(dot) and _digits(major) and _digits(minor)  # (\d+)\.(\d+), whole string
     if python is not None and not m:
         a.p.report("E_BAD_KWARG", f'{a.called}(): python must be a version like "3.12", got {q(python)}')
-    return _image(a, f"python{m[1]}{m[2]}" if m else None)
+    return _image(a, f"python{major}{minor}" if m else None)
 
 
 def _node_image(a: Args) -> Any:
     node: str | None = DEFAULTS["node_version"]
     if a.has("node"):
         v = a.get("node")
-        if isinstance(v, str) and re.fullmatch(r"\d+", v):
+        if isinstance(v, str) and _digits(v):
             node = v
         elif isinstance(v, int) and not isinstance(v, bool) and v > 0:
             node = str(v)

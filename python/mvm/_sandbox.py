@@ -7,12 +7,8 @@ _sandbox_live.py) and forwards each call to the running microVM."""
 
 from __future__ import annotations
 
-import atexit
-import base64
 import json
 import os
-import tempfile
-from typing import Any
 
 from ._checks import Helper, check_str, check_str_list
 from ._errors import MvmError
@@ -23,17 +19,22 @@ from ._sandbox_errors import (
     SandboxTimeoutError,
     SandboxUnsupportedError,
 )
-from ._sandbox_live import LIVE_DEFAULT_COMMAND, ExecResult, LiveSession, StartedCommand, instance_name, live_create
+
+# Live mode (_sandbox_live: subprocess, threads, dataclasses) is imported when a live sandbox is
+# created; record mode never needs it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ._sandbox_live import ExecResult, LiveSession, StartedCommand
 
 __all__ = [
-    "ExecResult",
     "Sandbox",
     "SandboxLiveError",
     "SandboxModeError",
     "SandboxNotFoundError",
     "SandboxTimeoutError",
     "SandboxUnsupportedError",
-    "StartedCommand",
     "sdk_mode",
 ]
 
@@ -52,6 +53,8 @@ def _write_recording() -> None:
     path = os.environ.get("MVM_SDK_OUT_PATH")
     if _recording is None or not path:
         return
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)) or ".", prefix=".mvm-recording-")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(_recording, f, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -88,6 +91,8 @@ class _Files:
         self._sb = sb
 
     def write(self, path: str, data: str | bytes) -> None:
+        import base64
+
         raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         path = check_str("files.write", "path", path)
         if self._sb._live is not None:
@@ -201,6 +206,8 @@ class Sandbox:
             create["network"] = {"mode": network.ir["mode"]}
             if network.ir.get("ports"):
                 create["network"]["ports"] = [dict(p) for p in network.ir["ports"]]
+        if mode == "live":
+            from ._sandbox_live import LIVE_DEFAULT_COMMAND, instance_name, live_create
         # Live mode needs an entrypoint that keeps the VM up; record mode leaves it to commands.start.
         if command is None and mode == "live":
             command = list(LIVE_DEFAULT_COMMAND)
@@ -213,6 +220,8 @@ class Sandbox:
         # One recording per process: the first Sandbox.create is the one written.
         if _recording is None:
             _recording = rec
+            import atexit
+
             atexit.register(_write_recording)
         return cls(mode)
 
