@@ -1,7 +1,7 @@
 // The one funnel that turns errors into text (stderr) or JSON (stdout with --json).
 import { writeSync } from "node:fs";
 import { type Diagnostic, isMvmError, type MvmError } from "@mvm/ir/errors";
-import pc from "picocolors";
+import pc from "./colors.js";
 import { ExitCode } from "./exit-codes.js";
 
 function where(d: { location?: Diagnostic["location"] }): string {

@@ -1,8 +1,8 @@
 // The CLI's renderers of stage progress (the interface is lib/progress.ts): live elapsed time on a
 // TTY, plain step lines otherwise, nothing for --quiet. All go to stderr, so stdout holds only
 // results.
-import pc from "picocolors";
 import { type Reporter, silentReporter } from "../lib/progress.js";
+import pc from "./colors.js";
 
 export { type Reporter, silentReporter };
 
@@ -85,6 +85,20 @@ export class TtyReporter implements Reporter {
     this.timer = undefined;
     this.out.write(`${pc.green("✓")} ${name || this.stage} ${pc.dim(`(${fmtMs(durationMs)})`)}\n`);
   }
+  /** Stops the live counter of a stage that failed (it never got stageEnd). */
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/**
+ * Ends what a reporter left running when its command failed. A one-shot process exits and takes
+ * the (unref'd) timer with it; the compile server (ADR 0013) lives on, and the timer would keep
+ * redrawing a stale line into whatever stderr is next.
+ */
+export function closeReporter(r: Reporter): void {
+  if (r instanceof TtyReporter) r.close();
 }
 
 export function createReporter(opts: { quiet?: boolean } = {}): Reporter {

@@ -1,6 +1,6 @@
 // `mvmctl compile`: parse flags, call the compile stage, render the result.
 import { Command } from "commander";
-import { createReporter, type Reporter, silentReporter } from "../cli/reporter.js";
+import { closeReporter, createReporter, type Reporter, silentReporter } from "../cli/reporter.js";
 
 export function compileCommand(): Command {
   return new Command("compile")
@@ -72,23 +72,27 @@ Examples:
           reporter === silentReporter
             ? { ...silentReporter, warn: (m) => process.stderr.write(`warning: ${m}\n`) }
             : reporter;
-        const res = await compile({
-          entry,
-          fromIr: o.fromIr,
-          fromRecording: o.fromRecording,
-          out: o.out,
-          sourceRoots: o.sourceRoot,
-          reporter,
-          noAutoRun: o.autoRun === false,
-          runRecordScript: (input) => runRecordScript(input, loud),
-        });
-        const warnings = res.diagnostics.filter((d) => d.severity === "warning");
-        if (o.json) {
-          process.stdout.write(
-            `${JSON.stringify({ ok: true, kind: res.outKind, out: res.out, ir_hash: res.irHash, workload_id: res.ir.id, files: res.files, warnings })}\n`,
-          );
-        } else {
-          process.stderr.write(`compiled ${res.outKind}: ${res.out}\n`);
+        try {
+          const res = await compile({
+            entry,
+            fromIr: o.fromIr,
+            fromRecording: o.fromRecording,
+            out: o.out,
+            sourceRoots: o.sourceRoot,
+            reporter,
+            noAutoRun: o.autoRun === false,
+            runRecordScript: (input) => runRecordScript(input, loud),
+          });
+          const warnings = res.diagnostics.filter((d) => d.severity === "warning");
+          if (o.json) {
+            process.stdout.write(
+              `${JSON.stringify({ ok: true, kind: res.outKind, out: res.out, ir_hash: res.irHash, workload_id: res.ir.id, files: res.files, warnings })}\n`,
+            );
+          } else {
+            process.stderr.write(`compiled ${res.outKind}: ${res.out}\n`);
+          }
+        } finally {
+          closeReporter(reporter);
         }
       },
     );
