@@ -17,6 +17,7 @@ import { secretCommand } from "../commands/secret.js";
 import { snapshotCommand } from "../commands/snapshot.js";
 import { upCommand } from "../commands/up.js";
 import { ExitCode } from "./exit-codes.js";
+import { ExitRequest } from "./exit-request.js";
 import { printTopLevelError, writeErrorChannel } from "./print-error.js";
 import { VERSION } from "./version.js";
 
@@ -65,12 +66,20 @@ Examples:
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // Hidden (not a verb, not in --help): the resident compile server the native client starts
+  // (docs/adr/0013-compile-server.md). It runs main() for each request it serves.
+  if (argv[0] === "__serve") {
+    const { serveCompile } = await import("./compile-server.js");
+    return serveCompile(argv.slice(1), main);
+  }
   const debug = argv.includes("--debug");
   const json = argv.includes("--json");
   try {
     const program = createProgram();
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {
+    // Inside the compile server, process.exit() ends the request by throwing: let it through.
+    if (e instanceof ExitRequest) throw e;
     if (e instanceof CommanderError) {
       // --help and --version end through here with exit code 0.
       if (e.exitCode === 0) return;
