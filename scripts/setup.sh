@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time setup of a fresh Debian (bookworm) machine, as root: system packages, npm dependencies,
-# the TypeScript build, the guest agent, and `import mvm` for Python. Safe to run again.
+# the TypeScript build, the guest agent, mvmctl's native launcher, and `import mvm` for Python.
+# Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ APT_PACKAGES=(
   e2fsprogs         # mkfs.ext4 -d: read-only rootfs without loop mounts
   cpio              # initramfs archive
   musl-tools        # musl-gcc: the static guest agent
+  gcc libc6-dev make  # host cc: mvmctl's native launcher (packages/mvmctl/native); make for both
   kmod xz-utils zstd  # kernel module handling for the initramfs
   openssl           # tests: a throwaway CA and server certificate for the fetch broker's TLS tests
   nix-bin           # nix-instantiate --parse checks the generated flake.nix offline
@@ -39,6 +41,9 @@ npm run --silent build
 
 step "guest agent (musl, static)"
 make -s -C agent
+
+step "mvmctl's native launcher (compile server client, host cc)"
+make -s -C packages/mvmctl/native
 
 step "Python SDK: import mvm"
 PY="${MVM_PYTHON:-python3}"
