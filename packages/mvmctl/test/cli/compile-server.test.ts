@@ -447,3 +447,32 @@ describe("process.exit inside a request", () => {
     assert.equal((log.match(/served compile/g) ?? []).length, 3, log);
   });
 });
+
+describe("the package.json bin launcher (bin/mvmctl)", () => {
+  test("runs the client (compile through the server) by path and through links", async () => {
+    const xdg = await newXdg();
+    const links = await newXdg();
+    const launcher = path.join(PKG, "bin/mvmctl");
+    symlinkSync(launcher, path.join(links, "mvmctl")); // what npm puts in node_modules/.bin
+    symlinkSync(path.join(PKG, "bin"), path.join(links, "bindir"));
+    const env = baseEnv(xdg);
+    const version = await viaNode(["--version"], { env });
+    for (const cmd of [launcher, path.join(links, "mvmctl"), path.join(links, "bindir/mvmctl")]) {
+      const v = await run([cmd, "--version"], { env });
+      assert.equal(v.stdout.toString(), version.stdout.toString(), cmd);
+    }
+    const bare = await run(["sh", "mvmctl", "--version"], { cwd: links, env });
+    assert.equal(bare.stdout.toString(), version.stdout.toString());
+    await run([launcher, "compile", PY_APP, "--out", path.join(work, "launcher"), "-q"], { env });
+    await waitForServer(xdg);
+    const before = served(xdg);
+    const r = await run(
+      [path.join(links, "mvmctl"), "compile", PY_APP, "--out", path.join(work, "launcher"), "-q"],
+      {
+        env,
+      },
+    );
+    assert.equal(r.code, 0, r.stderr.toString());
+    assert.equal(served(xdg), before + 1);
+  });
+});
