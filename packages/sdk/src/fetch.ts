@@ -9,8 +9,11 @@
 // replies are matched by id, so a reply left over from a killed caller is skipped. Frames are JSON
 // lines; each request starts with "\n" so a frame torn by a killed writer cannot swallow it.
 import { constants as fsc } from "node:fs";
-import { type FileHandle, open, readdir, readFile } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { MvmError } from "@mvm/ir/errors";
+
+// node:fs/promises (with node's streams) loads on the first request, not with mvm-sdk.
+const fsp = () => import("node:fs/promises");
 
 export class FetchError extends MvmError {}
 
@@ -95,6 +98,7 @@ const GRACE_MS = 5_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function fetchPorts(): Promise<string[]> {
+  const { readdir, readFile } = await fsp();
   let names: string[];
   try {
     names = await readdir(SYSFS);
@@ -111,6 +115,7 @@ async function fetchPorts(): Promise<string[]> {
 
 async function takePort(deadline: number): Promise<FileHandle> {
   const ports = await fetchPorts();
+  const { open } = await fsp();
   if (ports.length === 0)
     throw new FetchUnavailableError("mvm.web_fetch works only inside an mvm guest (no mvm.fetch port found)");
   for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {

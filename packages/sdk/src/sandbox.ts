@@ -4,17 +4,17 @@
 import { renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { NotFoundError, SdkModeError } from "./errors.js";
-import {
-  type ExecOptions,
-  type ExecResult,
-  type FileEntry,
-  type FileInfo,
-  instanceName,
-  LIVE_DEFAULT_COMMAND,
-  type LiveSession,
-  liveCreate,
-  type StartedCommand,
-  type UpInfo,
+// Types only: live mode's code (node:crypto, node:child_process, fs/promises) is imported by the
+// first live Sandbox.create, so importing mvm-sdk (every guest call of a TypeScript function
+// does) and record mode never load it.
+import type {
+  ExecOptions,
+  ExecResult,
+  FileEntry,
+  FileInfo,
+  LiveSession,
+  StartedCommand,
+  UpInfo,
 } from "./sandbox-live.js";
 import { HELPER, isHelperValue } from "./values.js";
 
@@ -157,9 +157,10 @@ export class Sandbox {
   /** `Sandbox.create("node-22")` or `Sandbox.create({ image: nix_packages([...]) })`. */
   static async create(template: string | { image: unknown }, opts: SandboxOptions = {}): Promise<Sandbox> {
     const mode = sdkMode();
+    const live = mode === "live" ? await import("./sandbox-live.js") : undefined;
     const resources = irOf(opts.resources) as Record<string, unknown> | undefined;
     // Live mode needs an entrypoint that keeps the VM up; record mode leaves it to commands.start.
-    const command = opts.command ?? (mode === "live" ? LIVE_DEFAULT_COMMAND : undefined);
+    const command = opts.command ?? live?.LIVE_DEFAULT_COMMAND;
     const create: Record<string, unknown> = {
       ...(typeof template === "string" ? { template } : { image: irOf(template.image) }),
       env: envOf(opts.env),
@@ -181,13 +182,13 @@ export class Sandbox {
       ops: [],
     };
     if (opts.snapshot !== undefined && mode !== "live") liveOnly("Sandbox.create({ snapshot })");
-    if (mode === "live") {
-      const live = await liveCreate(state, {
-        name: instanceName(opts.workloadId),
+    if (live) {
+      const session = await live.liveCreate(state, {
+        name: live.instanceName(opts.workloadId),
         sourceDir: opts.include ? process.cwd() : undefined,
         snapshot: opts.snapshot,
       });
-      return new Sandbox(state, live);
+      return new Sandbox(state, session);
     }
     // One recording per process: the first Sandbox.create is the one written.
     if (!recording) {
