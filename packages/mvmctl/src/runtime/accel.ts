@@ -31,11 +31,18 @@ export async function chooseAccel(o: {
   qemu: string;
   /** The vmlinuz about to be booted: the probe boots exactly this kernel. */
   kernel: string;
+  /** Its sha256 when known (image.json's files entry), so it is not hashed per `up`. */
+  kernelSha256?: string;
   cacheDir: string;
   reporter: Reporter;
 }): Promise<AccelChoice> {
   if (o.request === "tcg") return { accel: "tcg" };
-  const outcome = await probeKvm({ qemu: o.qemu, kernel: o.kernel, cacheDir: o.cacheDir });
+  const outcome = await probeKvm({
+    qemu: o.qemu,
+    kernel: o.kernel,
+    kernelSha256: o.kernelSha256,
+    cacheDir: o.cacheDir,
+  });
   if (outcome.kind === "probe" && outcome.result.usable) {
     const { boot_id, qemu_version, kernel_sha256 } = outcome.result;
     return {

@@ -3,7 +3,6 @@
 // with `-incoming` on the identical command line. A snapshot fits a machine only when the key
 // matches: sha256 of the QEMU version and the whole generated argv with the instance's own paths
 // replaced, so any device another part of mvm adds to the command line is part of the key.
-import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
@@ -20,6 +19,7 @@ import {
   writeSnapshotManifest,
 } from "../contracts/snapshot-manifest.js";
 import { sleep } from "./proc.js";
+import { qemuVersionOf } from "./vmm/qemu-version.js";
 import { qmpCommand } from "./vmm/qmp.js";
 
 /** What a snapshot must match: the machine an instance is (or is about to be) started as. */
@@ -35,19 +35,10 @@ export interface Machine {
   argv: string[];
 }
 
-const versions = new Map<string, Promise<string>>();
-/** First line of `qemu --version`, once per binary per process. */
-export function qemuVersion(qemu: string): Promise<string> {
-  let v = versions.get(qemu);
-  if (!v) {
-    v = new Promise((resolve) => {
-      execFile(qemu, ["--version"], { timeout: 10_000 }, (err, stdout) => {
-        resolve(err ? "unknown" : (stdout.split("\n")[0] ?? "").trim());
-      });
-    });
-    versions.set(qemu, v);
-  }
-  return v;
+/** First line of `qemu --version` (cached per binary file in `cacheDir`: qemu-version.ts). */
+export async function qemuVersion(qemu: string, cacheDir?: string): Promise<string> {
+  const v = await qemuVersionOf(qemu, cacheDir);
+  return v.ok ? (v.text.split("\n")[0] ?? "").trim() : "unknown";
 }
 
 export function machineOf(o: {

@@ -4,6 +4,7 @@
 // reached ready, save the image's ready snapshot for this machine if there is none yet. The
 // ready snapshot is taken before any call, so no secret token or warm runner is in it.
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { MvmError } from "@mvm/ir/errors";
 import type { InstanceState } from "../contracts/instance-state.js";
 import type { Reporter } from "../lib/progress.js";
@@ -50,7 +51,7 @@ export class UpSnapshots {
   /** Starts QEMU for spec: restoring the fitting snapshot, else booting. */
   async start(driver: QemuDriver, spec: QemuLaunchSpec, vmmLog: string): Promise<StartedVm> {
     this.machine = machineOf({
-      qemuVersion: await qemuVersion(this.o.qemu),
+      qemuVersion: await qemuVersion(this.o.qemu, join(this.o.home, "cache")),
       argv: qemuArgs(spec),
       instanceDir: this.o.instanceDir,
       accel: spec.accel,

@@ -6,6 +6,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isMvmError, MvmError } from "@mvm/ir/errors";
+import { IMAGE_FILES } from "../contracts/image-manifest.js";
 import { STATE_VERSION } from "../contracts/instance-state.js";
 import type { SecretBindings } from "../contracts/secret-refs.js";
 import type { Reporter } from "../lib/progress.js";
@@ -121,6 +122,8 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     request,
     qemu,
     kernel: image.kernel,
+    // image.json names the sha256 of every boot file: the probe key needs no hashing per `up`.
+    kernelSha256: m.files[IMAGE_FILES.kernel],
     cacheDir: probeCache,
     reporter: r,
   });

@@ -9,7 +9,7 @@
 // sha256): the answer can change with a reboot (module parameters), a QEMU upgrade or another
 // kernel, and with nothing else. `up` also writes "unusable" here when a real boot under KVM dies
 // after a passing probe, so the next `up` goes straight to TCG.
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, constants as fsConstants } from "node:fs";
 import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -17,6 +17,7 @@ import { helperEnv } from "../../lib/child-env.js";
 import { sha256File } from "../../lib/file-hash.js";
 import { PROBE_EXIT_PORT, PROBE_OK_STATUS, probeInitramfs } from "./kvm-probe-init.js";
 import { KVM_CPU_MODELS, probeArgs } from "./qemu-args.js";
+import { qemuVersionOf } from "./qemu-version.js";
 
 export { PROBE_OK_STATUS };
 
@@ -86,19 +87,25 @@ async function bootId(): Promise<string> {
   }
 }
 
-function qemuVersion(qemu: string): Promise<string> {
-  return new Promise((resolve) => {
-    execFile(qemu, ["--version"], { timeout: 10_000 }, (err, stdout) => {
-      resolve(err ? `unknown (${err.message.split("\n")[0]})` : stdout.trim());
-    });
-  });
+async function qemuVersion(qemu: string, cacheDir?: string): Promise<string> {
+  const v = await qemuVersionOf(qemu, cacheDir);
+  return v.ok ? v.text : `unknown (${v.error})`;
 }
 
-export async function probeKey(qemu: string, kernel: string): Promise<KvmProbeKey> {
+/**
+ * The key of a probe of `kernel` with `qemu`. `kernelSha256`: the kernel's sha256 when the caller
+ * knows it (image.json's `files` entry of an image's vmlinuz), else the file is hashed. `cacheDir`:
+ * where the QEMU version may be cached (qemu-version.ts).
+ */
+export async function probeKey(
+  qemu: string,
+  kernel: string,
+  o: { kernelSha256?: string; cacheDir?: string } = {},
+): Promise<KvmProbeKey> {
   const [boot_id, qemu_version, kernel_sha256] = await Promise.all([
     bootId(),
-    qemuVersion(qemu),
-    sha256File(kernel),
+    qemuVersion(qemu, o.cacheDir),
+    o.kernelSha256 ?? sha256File(kernel),
   ]);
   return { boot_id, qemu_version, kernel_sha256 };
 }
@@ -233,6 +240,8 @@ export interface ProbeOptions {
   qemu: string;
   /** The vmlinuz the instance will boot. */
   kernel: string;
+  /** Its sha256 when known (image.json), so it is not hashed again. */
+  kernelSha256?: string;
   /** $MVM_HOME/cache */
   cacheDir: string;
   /** Ignore a cached result. */
@@ -249,7 +258,7 @@ export type ProbeOutcome =
 export async function probeKvm(o: ProbeOptions): Promise<ProbeOutcome> {
   const precheck = await kvmPrecheck(o.env);
   if (!precheck.ok) return { kind: "precheck", precheck };
-  const key = await probeKey(o.qemu, o.kernel);
+  const key = await probeKey(o.qemu, o.kernel, { kernelSha256: o.kernelSha256, cacheDir: o.cacheDir });
   if (!o.fresh) {
     const hit = await cachedProbe(o.cacheDir, key);
     if (hit) return { kind: "probe", result: hit, cached: true };
