@@ -13,9 +13,9 @@ import type { Reporter } from "../lib/progress.js";
 import { mintSecretTokens, writeInstanceSecrets } from "../secrets/instance-tokens.js";
 import { type AccelChoice, type AccelRequest, chooseAccel, kvmUnavailable } from "./accel.js";
 import { connectAgent } from "./agent/connect.js";
-import type { AgentSession } from "./agent/session.js";
+import type { AgentHello, AgentSession } from "./agent/session.js";
 import { tailLines } from "./console-tail.js";
-import { brokerConfig, FETCH_PORTS, startFetchBroker, stopFetchBroker } from "./fetch/process.js";
+import { brokerConfig, FETCH_PORTS, launchFetchBroker, stopFetchBroker } from "./fetch/process.js";
 import { resolveImage } from "./image-ref.js";
 import {
   type InstanceNetwork,
@@ -27,8 +27,8 @@ import {
 } from "./instances.js";
 import {
   connectorArgv,
+  launchEgressProxy,
   resolveOverrides,
-  startEgressProxy,
   stopEgressProxy,
 } from "./network/egress-process.js";
 import { prepareForwards, startForwards, stopForwards } from "./network/ingress.js";
@@ -144,12 +144,17 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   }
   const secrets = mintSecretTokens(image.manifest.secrets);
   await writeInstanceSecrets(paths.secrets, secrets);
-  const network = await startNetwork(networkMode, m.network?.egress?.allowlist ?? [], paths, r).catch(
-    async (e: unknown) => {
-      await removeInstanceDir(o.home, name);
-      throw e;
-    },
-  );
+  // The socket helpers (egress proxy, fetch broker) are launched, not waited for: their sockets
+  // listen before QEMU starts, and `helpersUp` is awaited alongside the boot (helper-process.ts).
+  const { network, ready: proxyUp } = await startNetwork(
+    networkMode,
+    m.network?.egress?.allowlist ?? [],
+    paths,
+    r,
+  ).catch(async (e: unknown) => {
+    await removeInstanceDir(o.home, name);
+    throw e;
+  });
   let fetchBroker: InstanceState["fetch"];
   const stopProxy = async () => {
     if (fetchBroker) await stopFetchBroker(fetchBroker.broker_pid, fetchBroker.config);
@@ -157,6 +162,16 @@ export async function boot(o: BootOptions): Promise<BootResult> {
       await stopEgressProxy(network.proxy_pid, network.proxy_config);
     await stopForwards(network.forwarder_pid, network.forwarder_config);
   };
+  // The fetch broker (mvm.web_fetch / web_search, docs/fetch.md), in every network mode: its
+  // socket listens before QEMU, whose fetch ports connect to it. Its config names secrets, never values.
+  const broker = await startFetch(o.home, name, m, secrets.tokens, paths).catch(async (e: unknown) => {
+    await stopProxy();
+    await removeInstanceDir(o.home, name);
+    throw e;
+  });
+  fetchBroker = broker.state;
+  // The port forwarder is still waited for here: a host port it cannot bind fails `up` before
+  // boot, as E_PORT_IN_USE naming the holder (network/ingress.ts).
   const inbound = await startForwards(o.home, name, forwards, paths, r).catch(async (e: unknown) => {
     await stopProxy();
     await removeInstanceDir(o.home, name);
@@ -168,13 +183,14 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     network.forwarder_config = inbound.forwarder_config;
     network.inbound_log = inbound.inbound_log;
   }
-  // The fetch broker (mvm.web_fetch / web_search, docs/fetch.md), in every network mode: before
-  // QEMU, whose fetch ports connect to its socket. Its config names secrets, never values.
-  fetchBroker = await startFetch(o.home, name, m, secrets.tokens, paths).catch(async (e: unknown) => {
-    await stopProxy();
-    await removeInstanceDir(o.home, name);
-    throw e;
+  const helpersUp = Promise.all([proxyUp, broker.ready]);
+  let helperError: unknown;
+  helpersUp.catch((e: unknown) => {
+    helperError = e; // awaited (or raced) below, after QEMU started
   });
+  /** Rejects with the first helper's failure; never resolves (a race arm next to the boot). */
+  const helperFailed = helpersUp.then(() => new Promise<never>(() => undefined));
+  helperFailed.catch(() => undefined);
 
   const driver = new QemuDriver(qemu);
   // Restores a fitting snapshot instead of booting, and saves the ready snapshot (up-snapshot.ts).
@@ -253,12 +269,16 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   let { vm, state, tStart } = await launch(choice, true);
 
   let agent: AgentSession | undefined;
-  try {
+  /** From QEMU's start to the agent reporting ready (after_start passed): its hello. */
+  const untilReady = async (): Promise<AgentHello> => {
     if (choice.accel === "kvm" && !snapshots.restoring) {
       // The probe passed, but this boot is the one that matters: if KVM kills or silences it
       // before init speaks, fall back to TCG once (or fail, with --accel kvm) and remember.
       const failure = await watchKvmBoot(vm.pid, paths, KVM_INIT_TIMEOUT_MS);
       if (failure) {
+        // A helper that failed is the error (and its cleanup stopped this VM), not KVM; and no
+        // second QEMU may start behind that cleanup.
+        await helpersUp;
         await driver.stop(vm.pid, paths.qmpSocket, { graceMs: 0 }).catch(() => undefined);
         if (choice.probeKey) await recordKvmUnusable(probeCache, choice.probeKey, failure);
         if (request === "kvm") throw kvmUnavailable(`${name} did not boot under KVM: ${failure}`);
@@ -297,7 +317,15 @@ export async function boot(o: BootOptions): Promise<BootResult> {
         hint: `fix the hook named above, then \`mvmctl down ${name}\` and \`mvmctl up\` again; full log: \`mvmctl logs ${name}\``,
       });
     }
+    return hello;
+  };
+  const booting = untilReady();
+  booting.catch(() => undefined); // raced below; after a helper failure it ends with the VM
+  try {
+    // A helper that dies while the guest boots fails `up` at once, not after the boot's timeout.
+    const hello = await Promise.race([booting, helperFailed]);
     const bootMs = Math.round(performance.now() - tStart);
+    await helpersUp; // usually long done: a Node start is shorter than a restore
     const running: InstanceState = { ...state, status: "running", boot_ms: bootMs };
     await writeState(o.home, running);
     await snapshots.saveReady(running, hello);
@@ -306,6 +334,14 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     r.stageEnd("up", performance.now() - t0);
     return { state: running, bootMs, guestBootMs: hello.boot_ms };
   } catch (e) {
+    if (e === helperError) {
+      // A helper never came up: as when it failed before QEMU, nothing is left behind.
+      await driver.stop(vm.pid, paths.qmpSocket, { graceMs: 0 }).catch(() => undefined);
+      await booting.catch(() => undefined); // ends now that the VM is gone; then agent is final
+      await stopProxy();
+      await removeInstanceDir(o.home, name);
+      throw e;
+    }
     const reason = e instanceof Error ? e.message : String(e);
     await writeState(o.home, { ...state, status: "failed", error: reason });
     const tail = await tailLines(paths.consoleLog, 20);
@@ -365,21 +401,24 @@ async function watchKvmBoot(
   }
 }
 
-/** Bridge mode: the egress proxy runs before QEMU starts, so the guest's first connection finds it. */
+/**
+ * Bridge mode: the egress proxy's socket listens before QEMU starts, so the guest's first
+ * connection finds it (queued until the proxy serves). `ready`: the proxy serves.
+ */
 async function startNetwork(
   mode: string | null,
   allowlist: { host: string; port: number }[],
   paths: InstancePaths,
   r: Reporter,
-): Promise<InstanceNetwork> {
-  if (mode !== "bridge") return { mode: "none", egress: [] };
+): Promise<{ network: InstanceNetwork; ready: Promise<void> }> {
+  if (mode !== "bridge") return { network: { mode: "none", egress: [] }, ready: Promise.resolve() };
   const egress = allowlist.map((g) => ({ host: g.host, port: g.port }));
   r.step(
     egress.length
       ? `network bridge: egress only to ${egress.map((g) => `${g.host}:${g.port}`).join(", ")}`
       : "network bridge: no egress declared, every connection will be refused",
   );
-  const pid = await startEgressProxy(
+  const proxy = await launchEgressProxy(
     paths.egressConfig,
     {
       socket: paths.egressSocket,
@@ -390,11 +429,14 @@ async function startNetwork(
     paths.egressProxyLog,
   );
   return {
-    mode: "bridge",
-    egress,
-    proxy_pid: pid,
-    proxy_config: paths.egressConfig,
-    egress_log: paths.egressLog,
+    network: {
+      mode: "bridge",
+      egress,
+      proxy_pid: proxy.pid,
+      proxy_config: paths.egressConfig,
+      egress_log: paths.egressLog,
+    },
+    ready: proxy.ready,
   };
 }
 
@@ -407,7 +449,7 @@ async function startFetch(
   },
   tokens: Record<string, string>,
   paths: InstancePaths,
-): Promise<NonNullable<InstanceState["fetch"]>> {
+): Promise<{ state: NonNullable<InstanceState["fetch"]>; ready: Promise<void> }> {
   const cfg = brokerConfig({
     socket: paths.fetchSocket,
     log: paths.fetchLog,
@@ -417,6 +459,6 @@ async function startFetch(
     secrets: m.secrets,
     tokens,
   });
-  const pid = await startFetchBroker(paths.fetchConfig, cfg, paths.fetchBrokerLog);
-  return { broker_pid: pid, config: paths.fetchConfig, log: paths.fetchLog };
+  const b = await launchFetchBroker(paths.fetchConfig, cfg, paths.fetchBrokerLog);
+  return { state: { broker_pid: b.pid, config: paths.fetchConfig, log: paths.fetchLog }, ready: b.ready };
 }

@@ -1,7 +1,9 @@
 // boot() when QEMU refuses to start: the error carries QEMU's own words, the instance stays as
-// failed for `logs`, and `down` removes it. A stand-in QEMU script: no VM is booted here.
+// failed for `logs`, and `down` removes it; when a host helper fails while QEMU starts, nothing is
+// left. Stand-in QEMU scripts: no VM is booted here.
 import assert from "node:assert/strict";
-import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -10,6 +12,7 @@ import { silentReporter } from "../../src/cli/reporter.js";
 import type { ImageManifest } from "../../src/contracts/image-manifest.js";
 import { down } from "../../src/runtime/down.js";
 import { readState } from "../../src/runtime/instances.js";
+import { processAlive } from "../../src/runtime/proc.js";
 import { boot } from "../../src/runtime/up.js";
 import { manifestFor } from "../helpers/image-manifest.js";
 
@@ -61,4 +64,37 @@ test("network mode host (it would bypass the egress allowlist) is refused before
     (e: unknown) => isMvmError(e) && e.code === "E_NETWORK_MODE_UNSUPPORTED",
   );
   assert.equal(await readState(home, "app"), undefined);
+});
+
+test("a fetch broker that exits at start fails up with its code, after QEMU started: nothing is left", async () => {
+  const home = await mkdtemp(join(tmpdir(), "mvm-rt-upbroker-"));
+  await storeWithImage(home);
+  // QEMU starts without waiting for the broker (its socket is bound by `up`): a stand-in that
+  // records its pid and runs until signalled, so "not left running" is checked on a real process.
+  const pidFile = join(home, "qemu.pid");
+  const fake = join(home, "fake-qemu.sh");
+  await writeFile(
+    fake,
+    `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "QEMU emulator version 0.0 (test)"; exit 0; fi\necho $$ > "${pidFile}"\ntrap 'exit 0' TERM\nwhile :; do sleep 0.05; done\n`,
+  );
+  await chmod(fake, 0o755);
+  // The broker reads MVM_FETCH_CA_FILE at start: a directory makes it exit before it serves.
+  const caDir = join(home, "ca-dir");
+  await mkdir(caDir);
+  process.env.MVM_QEMU = fake;
+  process.env.MVM_FETCH_CA_FILE = caDir;
+  try {
+    await assert.rejects(
+      boot({ home, ref: "w", accel: "tcg", reporter: silentReporter, readyTimeoutMs: 30_000 }),
+      (e: unknown) => isMvmError(e) && e.code === "E_FETCH_BROKER_FAILED",
+    );
+    assert.equal(await readState(home, "app"), undefined);
+    assert.ok(!existsSync(join(home, "instances", "app")), "no instance dir is left");
+    const qemuPid = Number((await readFile(pidFile, "utf8")).trim());
+    assert.ok(qemuPid > 0, "QEMU was started before the broker failed");
+    assert.ok(!processAlive(qemuPid), "QEMU is not left running");
+  } finally {
+    delete process.env.MVM_QEMU;
+    delete process.env.MVM_FETCH_CA_FILE;
+  }
 });

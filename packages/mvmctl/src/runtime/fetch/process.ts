@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { canonicalHost } from "@mvm/ir/egress-policy";
 import { MvmError } from "@mvm/ir/errors";
 import type { SecretBindings } from "../../contracts/secret-refs.js";
-import { helperMain, startHelper, stopHelper } from "../helper-process.js";
+import { helperMain, type LaunchedHelper, launchHelper, stopHelper } from "../helper-process.js";
 import {
   type FetchBrokerConfig,
   type FetchGrant,
@@ -56,20 +56,36 @@ export function brokerConfig(s: BrokerSetup): FetchBrokerConfig {
   };
 }
 
-export function startFetchBroker(
+/**
+ * Starts the broker with its socket already listening (helper-process.ts): QEMU may start at once,
+ * its port chardevs queue on the socket until the broker serves. Await `ready` before the instance
+ * counts as running.
+ */
+export function launchFetchBroker(
   configPath: string,
   cfg: FetchBrokerConfig,
   outLog: string,
-): Promise<number> {
-  return startHelper({
+): Promise<LaunchedHelper> {
+  return launchHelper({
     main: helperMain(import.meta.url, "broker-main"),
     configPath,
     config: cfg,
     outLog,
-    readyPath: cfg.socket,
+    ready: { socket: cfg.socket },
     code: "E_FETCH_BROKER_FAILED",
     what: "fetch broker",
   });
+}
+
+/** Starts the broker and waits until it serves. */
+export async function startFetchBroker(
+  configPath: string,
+  cfg: FetchBrokerConfig,
+  outLog: string,
+): Promise<number> {
+  const b = await launchFetchBroker(configPath, cfg, outLog);
+  await b.ready;
+  return b.pid;
 }
 
 /** SIGTERM, then SIGKILL; a no-op when the process is gone (or the pid was reused). */

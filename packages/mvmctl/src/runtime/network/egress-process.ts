@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MvmError } from "@mvm/ir/errors";
-import { helperMain, startHelper, stopHelper } from "../helper-process.js";
+import { helperMain, type LaunchedHelper, launchHelper, stopHelper } from "../helper-process.js";
 import type { EgressRule } from "./egress-proxy.js";
 
 export interface EgressProxyConfig {
@@ -47,25 +47,41 @@ export function resolveOverrides(env: string | undefined): Record<string, string
   return out;
 }
 
-export async function startEgressProxy(
+/**
+ * Starts the proxy with its socket already listening (helper-process.ts): QEMU may start at once,
+ * a guest connection's connector queues on the socket until the proxy serves. Await `ready`
+ * before the instance counts as running.
+ */
+export async function launchEgressProxy(
   configPath: string,
   cfg: EgressProxyConfig,
   outLog: string,
-): Promise<number> {
+): Promise<LaunchedHelper> {
   if (!existsSync(connectorPath())) {
     throw new MvmError("E_EGRESS_PROXY_FAILED", `the egress connector ${connectorPath()} is missing`, {
       hint: "build it with `make -C agent` (scripts/setup.sh does)",
     });
   }
-  return startHelper({
+  return launchHelper({
     main: helperMain(import.meta.url, "egress-proxy-main"),
     configPath,
     config: cfg,
     outLog,
-    readyPath: cfg.socket,
+    ready: { socket: cfg.socket },
     code: "E_EGRESS_PROXY_FAILED",
     what: "egress proxy",
   });
+}
+
+/** Starts the proxy and waits until it serves. */
+export async function startEgressProxy(
+  configPath: string,
+  cfg: EgressProxyConfig,
+  outLog: string,
+): Promise<number> {
+  const p = await launchEgressProxy(configPath, cfg, outLog);
+  await p.ready;
+  return p.pid;
 }
 
 /** SIGTERM, then SIGKILL; a no-op when the process is gone (or the pid was reused). */

@@ -40,7 +40,7 @@ export async function startIngressForwarder(
     configPath,
     config: cfg,
     outLog,
-    readyPath: cfg.ready,
+    ready: { file: cfg.ready },
     code: "E_INGRESS_FORWARDER_FAILED",
     what: "port forwarder",
   });
