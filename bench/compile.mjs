@@ -52,8 +52,8 @@ if (!bundleCurrent()) {
 if (!existsSync(client)) {
   console.error("warning: no native client (make -C packages/mvmctl/native): every route runs node");
 }
-/** Whether the launcher will use the compile server at all (else the server routes run node). */
-const serverExpected = existsSync(client) && bundleCurrent();
+/** Whether the launcher uses the compile server now (else the server routes run node). */
+const serverExpected = () => existsSync(client) && bundleCurrent();
 const bundleId = () =>
   /^\/\/ mvm-bundle ([0-9a-f]+)\n/.exec(
     readFileSync(path.join(root, "packages/mvmctl/dist/bundle/mvmctl.cjs"), "latin1").slice(0, 64),
@@ -70,8 +70,8 @@ const connects = (sock) =>
     c.once("error", () => resolve(false));
   });
 /** Waits until the server of socket dir `x` accepts connections (false after 20 s). */
-async function serverUp(x) {
-  const sock = path.join(sockDir(x), `compile-${bundleId()}.sock`);
+async function serverUp(x, id = bundleId()) {
+  const sock = path.join(sockDir(x), `compile-${id}.sock`);
   for (const end = Date.now() + 20_000; Date.now() < end; await new Promise((r) => setTimeout(r, 20)))
     if (await connects(sock)) return true;
   return false;
@@ -130,12 +130,14 @@ const routes = [
 ];
 
 const samples = routes.map(() => []);
+const startId = bundleId();
 const base = { ...process.env, XDG_RUNTIME_DIR: xdg };
 for (const k of ["MVM_NO_SERVER", "MVM_NO_BUNDLE", "NODE_OPTIONS"]) delete base[k];
 for (let round = 0; round <= runs; round++) {
   for (const [i, [, cmd, argv, env, status = 0, first]] of routes.entries()) {
     const x = first ? mkdtempSync(path.join(os.tmpdir(), "mvm-bench-xdg-")) : xdg;
     if (first) xdgs.push(x);
+    const id = bundleId();
     const t0 = process.hrtime.bigint();
     const r = spawnSync(cmd, argv, {
       cwd: root,
@@ -147,18 +149,23 @@ for (let round = 0; round <= runs; round++) {
     if (round > 0) samples[i].push(ms); // round 0 warms the page cache (and starts the server)
     if (first) {
       // Not timed: the server that call started comes up, and goes (it would compete for the CPU).
-      if (serverExpected && !(await serverUp(x))) throw new Error("the first call started no server");
+      // (Unless someone rebuilt the CLI meanwhile: then the call may have run node only.)
+      const rebuilt = id !== bundleId() || !serverExpected();
+      if (!rebuilt && !(await serverUp(x, id))) throw new Error("the first call started no server");
       killServers(x);
       rmSync(x, { recursive: true, force: true });
     }
   }
-  if (round === 0 && serverExpected && !(await serverUp(xdg))) throw new Error("no compile server came up");
+  if (round === 0 && serverExpected() && !(await serverUp(xdg))) throw new Error("no compile server came up");
 }
 killServers(xdg);
 for (const x of xdgs) rmSync(x, { recursive: true, force: true });
 
 if (!bundleCurrent()) {
   console.error("warning: tsc's output changed during the run: some bundle figures are tsc's dist/");
+}
+if (bundleId() !== startId) {
+  console.error("warning: the CLI was rebuilt during the run: warm-server figures include server restarts");
 }
 const stats = samples.map((s) => {
   const sorted = [...s].sort((a, b) => a - b);
