@@ -28,6 +28,9 @@ import { builderQemuArgs } from "./vmm/builder-args.js";
 import { hostTscKhz } from "./vmm/host-tsc.js";
 import { findQemu } from "./vmm/qemu.js";
 
+/** util-linux (Essential on Debian): sets the parent-death signal, then execs its argument. */
+const SETPRIV = "/usr/bin/setpriv";
+
 const TAIL_MAX = 64 * 1024;
 
 /** Splits a stream into lines for the reporter, keeping a partial line until it ends. */
@@ -152,8 +155,13 @@ async function boot(
   r.step(`builder VM: booting (${choice.accel}, ${spec.cpus} vCPU, ${spec.memoryMiB} MiB, ${net})`);
   const t0 = performance.now();
   const log = openSync(vmmLog, "a", 0o600);
-  // Attached (not detached): a child of this build, ended in `finally`.
-  const child = spawn(qemu, argv, { stdio: ["ignore", log, log], env: helperEnv() });
+  // Attached (not detached): a child of this build, ended in `finally`. A build killed outright
+  // (SIGKILL, OOM) runs no `finally`; PR_SET_PDEATHSIG, set by util-linux `setpriv` before it
+  // execs QEMU (same pid), kills the builder with it, so no VM runs build-time code unattended.
+  const [cmd, args] = existsSync(SETPRIV)
+    ? [SETPRIV, ["--pdeathsig", "KILL", "--", qemu, ...argv]]
+    : [qemu, argv];
+  const child = spawn(cmd, args, { stdio: ["ignore", log, log], env: helperEnv() });
   closeSync(log);
   let exited = false;
   const gone = new Promise<void>((res) =>

@@ -3,7 +3,7 @@
 // kernel boot id they ran under and try to write markers onto the host (/tmp, /proc/1/root);
 // the test reads the image (debugfs, no mount) and the host. Two forced builds give one digest.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { before, test } from "node:test";
 import { buildImage } from "../../src/image/build-image.js";
 import { runBuilderVm } from "../../src/runtime/builder-vm.js";
+import { MVMCTL } from "../helpers/cli.js";
 import { compiledFixture, ensureAgentDir, recordingReporter, sharedCacheDir } from "./fixtures.js";
 
 before(async () => {
@@ -137,4 +138,46 @@ test("a hung before_build hook is killed at the build timeout; no VM, disk or im
     .toString()
     .trim();
   assert.equal(qemus, "0", "a builder VM outlived the build");
+});
+
+test("a build killed outright (SIGKILL) takes its builder VM with it", async () => {
+  const home = await mkdtemp(join(tmpdir(), "mvm-home-"));
+  // The builder's run dir (disks, sockets: named on QEMU's command line) goes under TMPDIR, so
+  // this build's VM can be told from any other.
+  const tmp = await mkdtemp(join(tmpdir(), "mvm-killed-build-"));
+  const input = await compiledFixture("python", {
+    hooks: { before_build: [{ kind: "shell", line: "sleep 3600" }] },
+  });
+  // The real CLI, so the build is its own process that can be killed the hard way.
+  const build = spawn(process.execPath, [MVMCTL, "build", input], {
+    env: { ...process.env, MVM_HOME: home, TMPDIR: tmp, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  build.stdout.on("data", (b: Buffer) => (out += b.toString()));
+  build.stderr.on("data", (b: Buffer) => (out += b.toString()));
+  /** pids of builder QEMUs whose command line names this build's run dir. */
+  const builders = () =>
+    execFileSync("ps", ["-eo", "pid=,args="])
+      .toString()
+      .split("\n")
+      .filter((l) => l.includes("mvm.builder=1") && l.includes(tmp))
+      .map((l) => Number.parseInt(l.trim(), 10));
+  const until = async (what: string, ok: () => boolean, ms: number) => {
+    const end = Date.now() + ms;
+    while (!ok()) {
+      if (Date.now() > end) assert.fail(`${what} (build output: ${out.slice(-2000)})`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  await until("no builder VM started", () => builders().length === 1, 180_000);
+  await new Promise((r) => setTimeout(r, 2000)); // booting or running the hook: either way, mid-build
+  build.kill("SIGKILL");
+  await until("a builder VM outlived its SIGKILLed build", () => builders().length === 0, 10_000);
+  // Whatever staging a killed build leaves, no image is published.
+  const images = existsSync(join(home, "images")) ? storeLeft(home) : [];
+  assert.deepEqual(
+    images.filter((n) => /^[0-9a-f]{64}$/.test(n)),
+    [],
+  );
 });
