@@ -285,8 +285,12 @@ static int wants_server(int argc, char **argv) {
   if (set_env("MVM_ERROR_FD") || set_env("MVM_BUNDLE_WRITE_CACHE")) return 0;
   for (int i = 2; i < argc; i++) {
     size_t n = strlen(argv[i]);
-    /* Input on stdin (`-`, `--from-ir -`, `--from-ir=-`): the server cannot read our stdin. */
+    /* Input on stdin (`-`, `--from-ir -`, `--from-ir=-`): the server cannot read our stdin. Paths
+     * that name this process's descriptors would name the server's there. */
     if (strcmp(argv[i], "-") == 0 || (n >= 2 && strcmp(argv[i] + n - 2, "=-") == 0)) return 0;
+    if (strstr(argv[i], "/dev/std") || strstr(argv[i], "/dev/fd/") || strstr(argv[i], "/proc/self/") ||
+        strstr(argv[i], "/proc/thread-self/"))
+      return 0;
   }
   return 1;
 }

@@ -125,6 +125,9 @@ function refusal(req: CompileRequest, nodeOptions: string | undefined): string |
   if (req.argv[0] !== "compile") return "the server runs compile only";
   if (req.env.MVM_ERROR_FD) return "MVM_ERROR_FD is a descriptor of the client";
   if (req.argv.some((a) => a === "-" || a.endsWith("=-"))) return "stdin input";
+  // The client's own descriptors: here they would be the server's (the client checks this too).
+  if (req.argv.some((a) => /\/dev\/std|\/dev\/fd\/|\/proc\/(self|thread-self)\//.test(a)))
+    return "a path naming the client's descriptors";
   // Node's own flags apply at start-up: a call with other ones must get its own process.
   if ((req.env.NODE_OPTIONS ?? "") !== (nodeOptions ?? "")) return "NODE_OPTIONS differs";
   return undefined;

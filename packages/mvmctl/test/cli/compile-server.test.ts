@@ -296,7 +296,7 @@ describe("through a warm server", () => {
     assert.ok(served(xdg) > 0);
   });
 
-  test("MVM_NO_SERVER, stdin input and other verbs never reach the server", async () => {
+  test("MVM_NO_SERVER, stdin input, /dev/stdin and other verbs never reach the server", async () => {
     const before = served(xdg);
     const out = path.join(work, "no-server");
     const r = await viaClient(["compile", PY_APP, "--out", out, "-q"], {
@@ -306,6 +306,9 @@ describe("through a warm server", () => {
     const ir = readFileSync(path.join(out, "workload.json"), "utf8");
     const stdin = await viaClient(["compile", "-", "--out", `${out}-stdin`, "-q"], { env: baseEnv(xdg) });
     assert.notEqual(stdin.code, 0, "empty stdin is not IR"); // node read our (empty) stdin
+    await viaClient(["compile", "--from-ir", "/dev/stdin", "--out", `${out}-devstdin`, "-q"], {
+      env: baseEnv(xdg),
+    });
     const v = await viaClient(["--version"], { env: baseEnv(xdg) });
     assert.equal(v.stdout.toString().trim().length > 0, true);
     assert.equal(served(xdg), before);
