@@ -151,7 +151,8 @@ static void start_server(const char *dir, const char *sock, const char *id) {
     if (snprintf(log, sizeof log, "%s/compile-%s.log", dir, id) >= (int)sizeof log) _exit(1);
     if (snprintf(bin, sizeof bin, "%s/bin/mvmctl.js", pkg_dir) >= (int)sizeof bin) _exit(1);
     int null = open("/dev/null", O_RDWR);
-    int err = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
+    /* Appended: a server that lost the race to bind must not truncate the winner's log. */
+    int err = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
     if (null < 0) _exit(1);
     if (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(err >= 0 ? err : null, 2) < 0) _exit(1);
     if (close_range(3, ~0u, 0) != 0)
