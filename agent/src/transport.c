@@ -228,8 +228,10 @@ void transport_lost(transport *t, const char *why) {
         break;
     case T_VIRTIO:
         t->rfd = t->wfd = -1;
-        t->recheck_at = mono_ms() + VIRTIO_RECHECK_MS;
+        /* SIGIO first, then look again at once: a host that reconnected before SIGIO was armed
+         * (its PORT_OPEN raised no signal) is found by that look, not 100 ms later. */
         virtio_async(t, 1);
+        t->recheck_at = 0;
         break;
     default: break;
     }
