@@ -291,9 +291,18 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     r.step("waiting for the agent");
     const deadline = Date.now() + (o.readyTimeoutMs ?? 120_000);
     const alive = () => processAlive(vm.pid, paths.qmpSocket);
-    if (snapshots.restoring) await snapshots.resume(paths.qmpSocket, alive, deadline);
-    agent = await connectAgent(paths.agentSocket, { deadline, alive });
-    const hello = await agent.hello();
+    // A restoring QEMU accepts the agent socket while it loads the state and resumes the guest
+    // on its own when done: hello is answered the moment the guest runs. resume() meanwhile
+    // watches for a load that fails (or leaves the guest paused), so neither waits on the other.
+    const connected = connectAgent(paths.agentSocket, { deadline, alive }).then(async (session) => {
+      agent = session; // closed by the failure path below even if hello never comes
+      return { session, hello: await session.hello() };
+    });
+    const [{ session, hello }] = await Promise.all([
+      connected,
+      snapshots.restoring ? snapshots.resume(paths.qmpSocket, alive, deadline) : undefined,
+    ]);
+    agent = session;
     if (snapshots.restoring) await snapshots.reseed(agent, hello);
     let ready = hello.ready;
     let readyError = hello.ready_error;
