@@ -4,7 +4,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type QemuLaunchSpec, qemuArgs } from "../packages/mvmctl/src/runtime/vmm/qemu-args.js";
+import { type QemuLaunchSpec, qemuArgs } from "../packages/mvmctl/dist/runtime/vmm/qemu-args.js";
 
 const MARKER = "MVM_BENCH_BARE_INIT";
 

@@ -5,20 +5,21 @@
 // Without --image it compiles and builds bench/fixtures/echo (the IR route) with the mvmctl CLI.
 // Definitions and promises: bench/SPEC.md. Prints figures; never fails on them.
 import { execFileSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { cpus, hostname, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { silentReporter } from "../packages/mvmctl/src/cli/reporter.js";
-import { chooseAccel } from "../packages/mvmctl/src/runtime/accel.js";
-import { down } from "../packages/mvmctl/src/runtime/down.js";
-import { exec } from "../packages/mvmctl/src/runtime/guest-exec.js";
-import { type ImageManifest, resolveImage } from "../packages/mvmctl/src/runtime/image-ref.js";
-import { invoke } from "../packages/mvmctl/src/runtime/invoke.js";
-import { mvmHome } from "../packages/mvmctl/src/runtime/paths.js";
-import { boot } from "../packages/mvmctl/src/runtime/up.js";
-import { hostTscKhz } from "../packages/mvmctl/src/runtime/vmm/host-tsc.js";
-import { findQemu } from "../packages/mvmctl/src/runtime/vmm/qemu.js";
+import { silentReporter } from "../packages/mvmctl/dist/cli/reporter.js";
+import { chooseAccel } from "../packages/mvmctl/dist/runtime/accel.js";
+import { down } from "../packages/mvmctl/dist/runtime/down.js";
+import { exec } from "../packages/mvmctl/dist/runtime/guest-exec.js";
+import { type ImageManifest, resolveImage } from "../packages/mvmctl/dist/runtime/image-ref.js";
+import { invoke } from "../packages/mvmctl/dist/runtime/invoke.js";
+import { mvmHome } from "../packages/mvmctl/dist/runtime/paths.js";
+import { boot } from "../packages/mvmctl/dist/runtime/up.js";
+import { hostTscKhz } from "../packages/mvmctl/dist/runtime/vmm/host-tsc.js";
+import { findQemu } from "../packages/mvmctl/dist/runtime/vmm/qemu.js";
 import { bareBootMs, bareInitramfs } from "./bare-kernel.js";
 import { checkSpec, type Figures, median, percentile } from "./stats.js";
 
@@ -39,7 +40,7 @@ function log(msg: string): void {
 }
 
 function cli(args: string[], env: NodeJS.ProcessEnv): string {
-  return execFileSync(process.execPath, ["--import", "tsx", join(REPO, "bench/mvmctl-src.ts"), ...args], {
+  return execFileSync(process.execPath, [join(REPO, "packages/mvmctl/bin/mvmctl.js"), ...args], {
     env,
     cwd: REPO,
     stdio: ["ignore", "pipe", "inherit"],
@@ -144,7 +145,21 @@ async function warmRunnerInGuestMs(
   return code === 0 ? (JSON.parse(text) as number[]) : [];
 }
 
+/** The newest mtime under `dir` (ms). */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
 async function main(): Promise<void> {
+  // The bench runs what users run: tsc's dist/ (its helpers start as plain node, not via tsx).
+  const built = statSync(join(REPO, "packages/mvmctl/dist/.tsbuildinfo"), { throwIfNoEntry: false });
+  if (!built || built.mtimeMs < newest(join(REPO, "packages/mvmctl/src")))
+    log("bench: WARNING packages/mvmctl/dist is older than its sources; run `npm run build` first");
   const home = mvmHome();
   const runs = Number(flags.runs);
   const calls = Number(flags.calls);
