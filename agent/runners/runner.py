@@ -8,13 +8,76 @@ one stderr line ``MVM_ENVELOPE: {"kind", "message", "error_id"}``. Stdlib only (
 
 # Only what every call needs is imported up front: an interpreter start in the guest is the
 # first call's cost (under TCG, asyncio alone was ~0.5 s). asyncio is imported for the first
-# coroutine result, traceback only when a call fails.
+# coroutine result, traceback only when a call fails, and `json` (which imports `re`, ~0.25 s of
+# a first start after a snapshot restore under TCG) only when the fast path below cannot answer.
 import importlib
-import json
 import os
 import struct
 import sys
 import time
+
+
+class _JsonContext:
+    """What json.JSONDecoder hands the C scanner: the same settings as json.loads()."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}.__getitem__
+    memo = {}
+
+
+try:
+    # json.loads() and json.dumps() run these same C functions of _json (a built-in); json's
+    # Python layer only adds whitespace handling, bytes decoding and error messages.
+    from _json import encode_basestring as _encode_str
+    from _json import make_encoder as _make_encoder
+    from _json import make_scanner as _make_scanner
+
+    _scan_once = _make_scanner(_JsonContext())
+except (ImportError, TypeError):  # another interpreter: json itself
+    _scan_once = None
+
+_WS = " \t\n\r"
+
+
+def _json_default(o):
+    raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
+
+
+def json_loads(data):
+    """json.loads(data). The fast path answers only what it parses whole; anything else (a BOM,
+    another encoding, bad JSON) goes to json.loads, so results and errors are json's own."""
+    if _scan_once is not None:
+        try:
+            s = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+            start = len(s) - len(s.lstrip(_WS))
+            value, end = _scan_once(s, start)
+            if not s[end:].strip(_WS):
+                return value
+        except Exception:  # noqa: BLE001 - json.loads below gives the real error
+            pass
+    import json
+
+    return json.loads(data)
+
+
+def json_dumps(value):
+    """json.dumps(value, ensure_ascii=False, allow_nan=False), through the same C encoder; any
+    failure is retried by json.dumps itself for its exact exception."""
+    if _scan_once is not None:
+        try:
+            if isinstance(value, str):
+                return _encode_str(value)
+            encode = _make_encoder({}, _json_default, _encode_str, None, ": ", ", ", False, False, False)
+            return "".join(encode(value, 0))
+        except Exception:  # noqa: BLE001 - json.dumps below raises the real error
+            pass
+    import json
+
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
 class RunnerError(Exception):
@@ -26,7 +89,7 @@ class RunnerError(Exception):
 
 
 def envelope(kind, message):
-    line = json.dumps({"kind": kind, "message": message, "error_id": os.urandom(8).hex()})
+    line = json_dumps({"kind": kind, "message": message, "error_id": os.urandom(8).hex()})
     sys.stderr.write("MVM_ENVELOPE: " + line + "\n")
     sys.stderr.flush()
 
@@ -85,7 +148,7 @@ def load(working_dir, module, function):
 def parse_call(raw):
     """The call's [args, kwargs] from its stdin bytes."""
     try:
-        call = json.loads(raw or b"[[], {}]")
+        call = json_loads(raw or b"[[], {}]")
     except ValueError as e:
         raise RunnerError("argument_error", f"stdin is not valid JSON: {e}") from None
     if (
@@ -117,7 +180,7 @@ def run_call(get_fn, params, raw, run_awaitable):
         if is_awaitable(result):
             result = run_awaitable(result)
         try:
-            text = json.dumps(result, ensure_ascii=False, allow_nan=False)
+            text = json_dumps(result)
         except (TypeError, ValueError) as e:
             raise RunnerError(
                 "result_not_serializable", f"the result is not JSON-serializable: {e}"
@@ -155,7 +218,7 @@ def main(argv):
     working_dir, module, function, params_json = argv[1:]
     result_out = redirect_user_stdout()
     try:
-        params = json.loads(params_json) if params_json else None
+        params = json_loads(params_json) if params_json else None
     except ValueError as e:
         envelope("argument_error", f"params are not valid JSON: {e}")
         return 1
@@ -205,7 +268,7 @@ def serve(working_dir, module, function, params_json):
     redirect_user_stdout().close()  # the agent reads fd 1 and 2 as the user's output
     os.environ["MVM_IN_GUEST"] = "1"
     try:
-        params = json.loads(params_json) if params_json else None
+        params = json_loads(params_json) if params_json else None
     except ValueError:
         params = None
     loaded, failed = [], []
@@ -237,7 +300,7 @@ def serve(working_dir, module, function, params_json):
         if body is None:
             return 0
         head, _, raw = body.partition(b"\n")
-        req = json.loads(head)
+        req = json_loads(head)
         call_env = req.get("env") or {}
         saved = {k: os.environ.get(k) for k in call_env}
         os.environ.update(call_env)
@@ -258,7 +321,7 @@ def serve(working_dir, module, function, params_json):
         head = {"exit_code": code, "ms": round(ms, 3)}
         if failed:
             head["last"] = True  # this runner exits after the reply; the agent starts a new one
-        out = json.dumps(head).encode() + b"\n" + text.encode()
+        out = json_dumps(head).encode() + b"\n" + text.encode()
         replies.write(struct.pack(">I", len(out)) + out)
         if failed:
             return code  # the import failed: the next call starts a fresh runner and retries
