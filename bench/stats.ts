@@ -55,6 +55,11 @@ export function checkSpec(f: Figures): string[] {
       f.warm_invoke_ms.median <= 0.1 * f.fresh_invoke_ms.median,
       `${f.warm_invoke_ms.median.toFixed(0)} / ${f.fresh_invoke_ms.median.toFixed(0)} ms`,
     ],
+    [
+      "restored start <= 25% of cold start (ready snapshots)",
+      f.restored_start_ms.median <= 0.25 * f.cold_start_ms.median,
+      `${f.restored_start_ms.median.toFixed(0)} / ${f.cold_start_ms.median.toFixed(0)} ms`,
+    ],
   ];
   return [
     "SPEC.md promises:",
