@@ -1,7 +1,7 @@
 // mvm runtime benchmark: boot to ready, cold start (up + first invoke), warm invoke latency (next
 // to the same call inside the warm runner in the guest, and to --fresh one-shot invokes), each
 // next to the bare kernel-to-init time of the same kernel and QEMU measured in the same run.
-// Usage: node --import tsx bench/runtime.ts [--image REF] [--runs 3] [--calls 50] [--accel auto|kvm|tcg]
+// Usage: node --import tsx bench/runtime.ts [--image REF] [--arg NAME] [--runs 3] [--calls 50] [--accel auto|kvm|tcg]
 // Without --image it compiles and builds bench/fixtures/echo (the IR route) with the mvmctl CLI.
 // Definitions and promises: bench/SPEC.md. Prints figures; never fails on them.
 import { execFileSync } from "node:child_process";
@@ -30,10 +30,17 @@ const { values: flags } = parseArgs({
     image: { type: "string" },
     runs: { type: "string", default: "3" },
     calls: { type: "string", default: "50" },
+    // The keyword argument each call passes (--image workloads take their own, e.g. `name`).
+    arg: { type: "string", default: "value" },
     accel: { type: "string", default: "auto" },
     json: { type: "boolean", default: false },
   },
 });
+
+/** One call's [args, kwargs]: the --arg keyword with a JSON-able value. */
+function call(v: number): [unknown[], Record<string, unknown>] {
+  return [[], { [flags.arg as string]: flags.arg === "value" ? v : String(v) }];
+}
 
 function log(msg: string): void {
   process.stderr.write(`${msg}\n`);
@@ -221,7 +228,7 @@ async function main(): Promise<void> {
     // --cold: the ready snapshot (saved by the first plain up below) must not make these restores.
     const up = await boot({ home, ref, name, accel, cold: true, reporter: silentReporter });
     try {
-      await invoke({ home, name, payload: [[], { value: 1 }], timeoutMs: 60_000 });
+      await invoke({ home, name, payload: call(1), timeoutMs: 60_000 });
       cold.push(performance.now() - t0);
       ready.push(up.bootMs);
       guestBoot.push(up.guestBootMs);
@@ -231,13 +238,13 @@ async function main(): Promise<void> {
       if (i === runs - 1) {
         for (let c = 0; c < calls; c++) {
           const t = performance.now();
-          await invoke({ home, name, payload: [[], { value: c }], timeoutMs: 60_000 });
+          await invoke({ home, name, payload: call(c), timeoutMs: 60_000 });
           warm.push(performance.now() - t);
         }
         // --fresh: a one-shot runner per call (a new interpreter and a new import every time).
         for (let c = 0; c < Math.min(calls, 20); c++) {
           const t = performance.now();
-          await invoke({ home, name, payload: [[], { value: c }], timeoutMs: 60_000, fresh: true });
+          await invoke({ home, name, payload: call(c), timeoutMs: 60_000, fresh: true });
           fresh.push(performance.now() - t);
         }
         inGuest.push(...(await warmRunnerInGuestMs(home, name, image.manifest, calls)));
@@ -259,7 +266,7 @@ async function main(): Promise<void> {
     const up = await boot({ home, ref, name, accel, reporter: silentReporter });
     try {
       if (!up.state.snapshot?.restored) throw new Error("bench: the restored start booted cold");
-      await invoke({ home, name, payload: [[], { value: 1 }], timeoutMs: 60_000 });
+      await invoke({ home, name, payload: call(1), timeoutMs: 60_000 });
       restored.push(performance.now() - t0);
       restoreMs.push(up.bootMs);
       log(
