@@ -81,7 +81,8 @@ function checkSocketDir(dir: string): string | undefined {
   return undefined;
 }
 
-function canConnect(socket: string): Promise<boolean> {
+/** Whether something accepts connections on `socket` (a live server), without sending anything. */
+export function canConnect(socket: string): Promise<boolean> {
   return new Promise((resolve) => {
     const c = net.connect(socket);
     c.once("connect", () => {

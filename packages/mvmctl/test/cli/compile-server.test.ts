@@ -24,6 +24,7 @@ import { rm } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { canConnect } from "../../src/cli/compile-server.js";
 import { MVMCTL, REPO_ROOT, tempDir } from "../helpers/cli.js";
 
 const PKG = path.join(REPO_ROOT, "packages/mvmctl");
@@ -90,21 +91,10 @@ function served(xdg: string): number {
     .filter((l) => l.includes("served compile")).length;
 }
 
-function connects(socket: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = net.connect(socket);
-    c.once("connect", () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once("error", () => resolve(false));
-  });
-}
-
 async function waitForServer(xdg: string): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
-    if (await connects(sockPath(xdg))) return;
+    if (await canConnect(sockPath(xdg))) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.fail(`no compile server came up in ${sockDir(xdg)}`);
