@@ -42,6 +42,7 @@ static void handle_frame(const char *s, size_t n) {
     else if (!strcmp(op, "hooks.run")) op_hooks_run(s, id);
     else if (!strcmp(op, "shutdown")) op_shutdown(s, id);
     else if (!strcmp(op, "restore")) op_restore(s, id);
+    else if (!strcmp(op, "warm")) op_warm(s, id);
     else {
         buf_t b = {0};
         if (fs_handle(op, s, toks, id, &b) != 0) reply_err(&b, id, "unsupported", "unknown op \"%s\"", op);

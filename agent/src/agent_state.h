@@ -167,8 +167,9 @@ int64_t warm_timeout(int64_t now, int64_t timeout);
 /* Stops every warm runner (a busy one's call ends as wrapper_crashed); returns how many. */
 int warm_drop_all(void);
 /* Starts the entrypoint's warm runner now if it has none (the interpreter and runner only: the
- * user's module is still imported at its first call). 0, or -1 with errno. */
-int warm_prestart(const entrypoint_t *ep);
+ * user's module is still imported at its first call). Its pid (*started: whether it is new), or
+ * -1 with errno. */
+pid_t warm_prestart(const entrypoint_t *ep, int *started);
 
 /* ---- readiness (ready.c) ---- */
 
@@ -201,6 +202,8 @@ void op_ping(uint32_t id);
 void op_shutdown(const char *s, uint32_t id);
 /* ops_restore.c: reseed the RNG, set the clock, stop warm runners (after a snapshot restore). */
 void op_restore(const char *s, uint32_t id);
+/* ops_call.c: start an entrypoint's warm runner ahead of its first call. */
+void op_warm(const char *s, uint32_t id);
 /* Runs the before_stop hook synchronously, killing it after grace_ms. Best effort. */
 void run_before_stop(int64_t grace_ms);
 

@@ -19,26 +19,60 @@ static const char *runner_interp(const entrypoint_t *ep, char *runner) {
     return py ? "python3" : "node";
 }
 
-void op_invoke(const char *s, uint32_t id) {
-    if (!A.rt.valid) return send_err(id, "entrypoint_invalid", "runtime.json is invalid: %s", A.rt.error);
-    if (!A.ready)
-        return send_err(id, "not_ready", "the workload is not ready%s%s", A.ready_failed ? ": " : " yet",
-                        A.ready_failed ? A.ready_error : "");
+/* The function entrypoint a request names (`entrypoint`, else the primary) on a ready workload;
+ * NULL after the error reply. Shared by invoke and warm, so both refuse alike. */
+static const entrypoint_t *callable_entrypoint(const char *s, uint32_t id) {
+    if (!A.rt.valid) {
+        send_err(id, "entrypoint_invalid", "runtime.json is invalid: %s", A.rt.error);
+        return NULL;
+    }
+    if (!A.ready) {
+        send_err(id, "not_ready", "the workload is not ready%s%s", A.ready_failed ? ": " : " yet",
+                 A.ready_failed ? A.ready_error : "");
+        return NULL;
+    }
     char name[256];
     int ni = json_get(s, toks, 0, "entrypoint");
     if (ni >= 0 && toks[ni].type != J_NULL) {
-        if (json_str(s, toks, ni, name, sizeof name) <= 0)
-            return send_err(id, "protocol_error", "entrypoint must be a non-empty string");
+        if (json_str(s, toks, ni, name, sizeof name) <= 0) {
+            send_err(id, "protocol_error", "entrypoint must be a non-empty string");
+            return NULL;
+        }
     } else if (A.rt.primary) {
         snprintf(name, sizeof name, "%s", A.rt.primary);
     } else {
-        return send_err(id, "entrypoint_invalid", "no entrypoint named and runtime.json has no primary");
+        send_err(id, "entrypoint_invalid", "no entrypoint named and runtime.json has no primary");
+        return NULL;
     }
     const entrypoint_t *ep = runtime_find(&A.rt, name);
-    if (!ep) return send_err(id, "entrypoint_invalid", "no entrypoint named \"%s\"", name);
-    if (!ep->is_function)
-        return send_err(id, "entrypoint_invalid",
-                        "\"%s\" is a command entrypoint; it runs as a service at boot and cannot be invoked", name);
+    if (!ep) {
+        send_err(id, "entrypoint_invalid", "no entrypoint named \"%s\"", name);
+        return NULL;
+    }
+    if (!ep->is_function) {
+        send_err(id, "entrypoint_invalid",
+                 "\"%s\" is a command entrypoint; it runs as a service at boot and cannot be invoked", name);
+        return NULL;
+    }
+    return ep;
+}
+
+void op_warm(const char *s, uint32_t id) {
+    const entrypoint_t *ep = callable_entrypoint(s, id);
+    if (!ep) return;
+    int started = 0;
+    pid_t pid = warm_prestart(ep, &started);
+    if (pid < 0) return send_err(id, "internal", "cannot start the warm runner for %s: %s", ep->name, strerror(errno));
+    buf_t b = {0};
+    reply_ok_begin(&b, id);
+    buf_printf(&b, ",\"started\":%s,\"pid\":%d}", started ? "true" : "false", (int)pid);
+    outq_send(&b, id);
+    buf_free(&b);
+}
+
+void op_invoke(const char *s, uint32_t id) {
+    const entrypoint_t *ep = callable_entrypoint(s, id);
+    if (!ep) return;
     if (jobs_count(JOB_INVOKE) >= MAX_INVOKES) return send_err(id, "busy", "another invoke is running");
     if (jobs_find(id, JOB_INVOKE) || jobs_find(id, JOB_EXEC) || jobs_find(id, JOB_HOOK))
         return send_err(id, "protocol_error", "request id %u is already in use", id);
@@ -75,7 +109,7 @@ void op_invoke(const char *s, uint32_t id) {
     }
     if (json_bool(toks, json_get(s, toks, 0, "fresh")) != 1) {
         if (warm_invoke(j, ep, req_env, timeout) != 0)
-            send_err(id, "entrypoint_invalid", "cannot start the %s runner for \"%s\": %s", ep->language, name,
+            send_err(id, "entrypoint_invalid", "cannot start the %s runner for \"%s\": %s", ep->language, ep->name,
                      strerror(errno));
         envv_free(req_env);
         return;

@@ -25,7 +25,7 @@ void op_hello(const char *s, uint32_t id) {
     reply_ok_begin(&b, id);
     buf_printf(&b,
                ",\"protocol\":%d,\"agent_version\":\"" MVM_AGENT_VERSION
-               "\",\"capabilities\":[\"invoke\",\"invoke.stdin\",\"%sfs\",\"hooks.run\",\"shutdown\",\"restore\"],"
+               "\",\"capabilities\":[\"invoke\",\"invoke.stdin\",\"%sfs\",\"hooks.run\",\"shutdown\",\"restore\",\"warm\"],"
                "\"boot_ms\":%d,\"uptime_ms\":%lld,\"dev\":%s",
                MVM_PROTOCOL, A.rt.dev ? "exec\",\"" : "", A.cfg->boot_ms, (long long)boot_ms(),
                A.rt.dev ? "true" : "false");

@@ -102,5 +102,6 @@ void op_restore(const char *s, uint32_t id) {
      * (under TCG, with a cold translation cache, ~0.4 s for python3). Started here, after the
      * reseed, it has none of the snapshot's randomness; it imports nothing of the user's yet. */
     const entrypoint_t *ep = A.rt.valid && A.rt.primary ? runtime_find(&A.rt, A.rt.primary) : NULL;
-    if (ep && warm_prestart(ep) != 0) LOG("cannot prestart the warm runner for %s: %s", ep->name, strerror(errno));
+    if (ep && ep->is_function && A.ready && warm_prestart(ep, NULL) < 0)
+        LOG("cannot prestart the warm runner for %s: %s", ep->name, strerror(errno));
 }

@@ -389,8 +389,9 @@ int warm_drop_all(void) {
     return n;
 }
 
-int warm_prestart(const entrypoint_t *ep) {
-    if (runner_for(ep)) return 0;
-    if (!runner_start(ep)) return -1;
-    return 0;
+pid_t warm_prestart(const entrypoint_t *ep, int *started) {
+    runner_t *r = runner_for(ep);
+    if (started) *started = !r;
+    if (!r) r = runner_start(ep);
+    return r ? r->pid : -1;
 }

@@ -338,6 +338,12 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     const running: InstanceState = { ...state, status: "running", boot_ms: bootMs };
     await writeState(o.home, running);
     await snapshots.saveReady(running, hello);
+    // The first invoke should not also wait for an interpreter to start: the primary entrypoint's
+    // warm runner starts now, after the ready snapshot was taken (never inside it). A restored
+    // guest's agent already did this after its reseed. Only an optimisation: a workload whose
+    // primary is a command, or an older agent, simply starts it at the first call.
+    if (!snapshots.restoring && hello.capabilities.includes("warm"))
+      await agent?.warm().catch(() => undefined);
     running.snapshot = snapshots.record();
     await writeState(o.home, running);
     r.stageEnd("up", performance.now() - t0);

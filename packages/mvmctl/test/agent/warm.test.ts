@@ -141,4 +141,18 @@ describe("warm runners", () => {
     assert.equal(after.out.pid, before.out.pid);
     assert.equal(after.out.calls, before.out.calls + 1);
   });
+
+  it("warm starts an entrypoint's runner ahead of its first call, which that runner then serves", async () => {
+    const w = await a.client.request({ op: "warm", entrypoint: "counterJs" });
+    assert.ok(Number.isInteger(w.pid) && (w.pid as number) > 0, JSON.stringify(w));
+    const again = await a.client.request({ op: "warm", entrypoint: "counterJs" });
+    assert.deepEqual([again.started, again.pid], [false, w.pid], "one runner per entrypoint");
+    const r = await a.client.invoke({ entrypoint: "counterJs", stdin: call(), timeoutMs: 10_000 });
+    assert.equal(r.exitCode, 0, r.stderr.toString());
+    assert.equal(json(r.stdout).pid, w.pid, "the prestarted runner served the call");
+    // No entrypoint: the primary's.
+    const primary = await a.client.request({ op: "warm" });
+    assert.ok((primary.pid as number) > 0);
+    await rejectsWith(a.client.request({ op: "warm", entrypoint: "nosuch" }), "entrypoint_invalid");
+  });
 });

@@ -24,6 +24,23 @@ function warmSuite(fixture: string, entry: string, name: string): void {
       return { n: JSON.parse(r.stdout) as number, r };
     };
 
+    test("up leaves the primary's warm runner started, its module not yet imported", async () => {
+      // exec is allowed: fixtures are built as dev images. A runner is `runner.py --serve <dir> ...`
+      // (this pattern cannot match the shell's own command line, which holds it with brackets).
+      const r = await h.run([
+        "exec",
+        name,
+        "--",
+        "sh",
+        "-c",
+        "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f; echo; done | grep -cE 'runner[.](py|mjs) --serve '",
+      ]);
+      expectCode(h, r, 0, "exec: list the runners");
+      assert.equal(r.stdout.trim(), "1", "one runner, started by up before any call");
+      const first = await counter();
+      assert.equal(first.n, 1, "the module was imported at the first call, not at up");
+    });
+
     test("module state persists between calls; --fresh calls do not see it; prints stay on stderr", async () => {
       const first = await counter();
       const second = await counter();

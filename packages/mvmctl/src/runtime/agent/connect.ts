@@ -4,7 +4,7 @@
 import { MvmError } from "@mvm/ir/errors";
 import { sleep } from "../proc.js";
 import { AgentClient } from "./protocol/index.js";
-import type { AgentSession, OutputSink, RestoreReply } from "./session.js";
+import type { AgentSession, OutputSink, RestoreReply, WarmReply } from "./session.js";
 
 export interface ConnectOptions {
   /** Epoch ms after which connecting (and a first hello) gives up. */
@@ -65,6 +65,10 @@ class ClientSession implements AgentSession {
     });
     const { id: _id, ok: _ok, ...fields } = r; // shape checked on arrival (validate.ts)
     return fields as unknown as RestoreReply;
+  }
+  async warm(entrypoint?: string): Promise<WarmReply> {
+    const r = await this.client.request({ op: "warm", ...(entrypoint ? { entrypoint } : {}) });
+    return { started: r.started as boolean, pid: r.pid as number }; // shape checked on arrival
   }
   close() {
     this.client.close();

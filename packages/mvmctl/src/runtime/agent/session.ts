@@ -22,6 +22,12 @@ export interface RestoreReply {
   ready_error?: string;
 }
 
+/** The agent's answer to `warm`: the runner's pid, and whether this request started it. */
+export interface WarmReply {
+  started: boolean;
+  pid: number;
+}
+
 export interface Readiness {
   ready: boolean;
   ready_error?: string;
@@ -64,5 +70,7 @@ export interface AgentSession {
   shutdown(graceMs: number): Promise<void>;
   /** After a snapshot restore: reseed the guest RNG, set its clock, stop warm runners. */
   restore(entropy: Buffer, timeMs: number): Promise<RestoreReply>;
+  /** Starts an entrypoint's warm runner (default: the primary) ahead of its first call. */
+  warm(entrypoint?: string): Promise<WarmReply>;
   close(): void;
 }

@@ -103,6 +103,7 @@ const REPLY_CHECKS: Record<string, Check> = {
     ready: [isBool, "a boolean"],
     ready_error: [isStr, "a string", true],
   }),
+  warm: fields({ started: [isBool, "a boolean"], pid: [(v) => isInt(v) && (v as number) > 0, "a pid"] }),
 };
 
 /** Checks the envelope every message shares: an object with a u32 id, and an event or a reply. */
