@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "init.h"
 #include "agent.h"
+#include "modlist.h"
 #include "portfwd.h"
 #include "proc.h"
 #include "runtime.h"
@@ -65,6 +66,29 @@ static const char *cmdline_get(const char *cmdline, const char *key, char *out, 
     return out;
 }
 
+/* finit_module of one path; 0 when loaded (or already there: built in, a dependency). */
+static int load_module(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    size_t n = strlen(path);
+    int flags = (n > 3 && (!strcmp(path + n - 3, ".xz") || !strcmp(path + n - 3, ".gz"))) ||
+                        (n > 4 && !strcmp(path + n - 4, ".zst"))
+                    ? MODULE_INIT_COMPRESSED_FILE
+                    : 0;
+    int rc = syscall(SYS_finit_module, fd, "", flags) != 0 && errno != EEXIST ? -1 : 0;
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+#define MAX_MODULES 256
+
+/* /etc/mvm/modules (format: modlist.h) in order. A module with device patterns is loaded only
+ * when a present device's modalias matches one: the build lists the always-loaded ones (bus
+ * drivers, filesystems) first, so virtio_mmio has registered the virtio devices (driver or not)
+ * by then. Devices are looked at again after each load; should one appear after a module was
+ * passed over (say, a bus driver loaded later), the list is walked again for what now matches. */
 static void load_modules(void) {
     char *list = NULL;
     size_t len = 0;
@@ -72,28 +96,65 @@ static void load_modules(void) {
         LOG("no /etc/mvm/modules; assuming the kernel has its drivers built in");
         return;
     }
-    int loaded = 0;
+    static modline_t mods[MAX_MODULES];
+    static moddevs_t devs;
+    unsigned char done[MAX_MODULES] = {0};
+    int err[MAX_MODULES] = {0};
+    int n = 0;
     for (char *line = strtok(list, "\n"); line; line = strtok(NULL, "\n")) {
-        while (*line == ' ') line++;
-        if (!*line || *line == '#') continue;
-        int fd = open(line, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            LOG("module %s: %s", line, strerror(errno));
-            continue;
+        if (modlist_parse_line(line, &mods[n]) != 0) continue;
+        if (++n == MAX_MODULES) {
+            LOG("more than %d modules listed; the rest are ignored", MAX_MODULES);
+            break;
         }
-        size_t n = strlen(line);
-        int flags = (n > 3 && (!strcmp(line + n - 3, ".xz") || !strcmp(line + n - 3, ".gz"))) ||
-                            (n > 4 && !strcmp(line + n - 4, ".zst"))
-                        ? MODULE_INIT_COMPRESSED_FILE
-                        : 0;
-        if (syscall(SYS_finit_module, fd, "", flags) != 0 && errno != EEXIST)
-            LOG("module %s: finit_module failed: %s", line, strerror(errno));
+    }
+    int loaded = 0, dirty = 1;
+    for (int pass = 0; pass < 8; pass++) {
+        size_t devs_at_skip = (size_t)-1; /* device count when something was first passed over */
+        for (int i = 0; i < n; i++) {
+            if (done[i]) continue;
+            int cond = mods[i].patterns && *mods[i].patterns;
+            if (cond) {
+                if (dirty) {
+                    modlist_scan("/sys", &devs);
+                    dirty = 0;
+                }
+                if (!modlist_wanted(mods[i].patterns, &devs)) {
+                    if (devs_at_skip == (size_t)-1) devs_at_skip = devs.n;
+                    continue;
+                }
+            }
+            if (load_module(mods[i].path) == 0) {
+                done[i] = 1;
+                loaded++;
+                dirty = 1;
+                err[i] = 0;
+            } else if (cond) {
+                /* maybe a dependency passed over before its device appeared: retried below */
+                err[i] = errno;
+                if (devs_at_skip == (size_t)-1) devs_at_skip = devs.n;
+            } else {
+                LOG("module %s: %s", mods[i].path, strerror(errno));
+                done[i] = 1;
+            }
+        }
+        if (devs_at_skip == (size_t)-1) break;
+        if (dirty) {
+            modlist_scan("/sys", &devs);
+            dirty = 0;
+        }
+        if (devs.n == devs_at_skip && !devs.overflow) break;
+    }
+    int skipped = 0;
+    for (int i = 0; i < n; i++) {
+        if (done[i]) continue;
+        if (err[i])
+            LOG("module %s: %s", mods[i].path, strerror(err[i]));
         else
-            loaded++;
-        close(fd);
+            skipped++;
     }
     free(list);
-    LOG("modules loaded: %d", loaded);
+    LOG("modules loaded: %d, skipped: %d (no matching device)", loaded, skipped);
 }
 
 static int wait_for(const char *path, int ms) {

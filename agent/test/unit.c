@@ -1,12 +1,17 @@
-/* Unit tests for the pure parts of the agent: JSON parser/accessors, frame decoder, base64. */
+/* Unit tests for the pure parts of the agent: JSON parser/accessors, frame decoder, base64,
+ * the module list of PID 1. */
+#define _GNU_SOURCE
 #include "b64.h"
 #include "frame.h"
 #include "json.h"
+#include "modlist.h"
 #include "runtime.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int failures;
 #define CHECK(c)                                                        \
@@ -128,7 +133,75 @@ static void test_runtime(void) {
     runtime_free(&rt);
 }
 
+static void write_alias(const char *root, const char *bus, const char *dev, const char *alias) {
+    char p[512];
+    snprintf(p, sizeof p, "%s/bus", root);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/bus/%s", root, bus);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/bus/%s/devices", root, bus);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/bus/%s/devices/%s", root, bus, dev);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/bus/%s/devices/%s/modalias", root, bus, dev);
+    FILE *f = fopen(p, "w");
+    if (!f) return;
+    fprintf(f, "%s\n", alias);
+    fclose(f);
+}
+
+static void test_modlist(void) {
+    modline_t m;
+    char l1[] = "/lib/modules/r/kernel/drivers/virtio/virtio_mmio.ko"; /* old format: always */
+    CHECK(modlist_parse_line(l1, &m) == 0 && !strcmp(m.path, l1) && m.patterns == NULL);
+    char l2[] = "/lib/modules/r/virtio_net.ko\tvirtio:d00000001v*,pci:v00001AF4d00001041sv*sd*bc*sc*i*";
+    CHECK(modlist_parse_line(l2, &m) == 0 && !strcmp(m.path, "/lib/modules/r/virtio_net.ko"));
+    CHECK(m.patterns && !strcmp(m.patterns, "virtio:d00000001v*,pci:v00001AF4d00001041sv*sd*bc*sc*i*"));
+    char l3[] = "# path<TAB>patterns", l4[] = "   ", l5[] = "/x.ko\t";
+    CHECK(modlist_parse_line(l3, &m) == -1);
+    CHECK(modlist_parse_line(l4, &m) == -1);
+    CHECK(modlist_parse_line(l5, &m) == 0 && !strcmp(m.path, "/x.ko") && m.patterns && !*m.patterns);
+
+    static moddevs_t d;
+    memset(&d, 0, sizeof d);
+    CHECK(modlist_wanted(NULL, &d) && modlist_wanted("", &d)); /* always */
+    CHECK(!modlist_wanted("virtio:d00000002v*", &d));           /* no devices */
+    d.n = 3;
+    strcpy(d.alias[0], "virtio:d00000002v00001AF4"); /* blk */
+    strcpy(d.alias[1], "virtio:d00000003v00001AF4"); /* console */
+    strcpy(d.alias[2], "pci:v00008086d000029C0sv00001AF4sd00001100bc06sc00i00");
+    CHECK(modlist_wanted("virtio:d00000002v*", &d));
+    CHECK(!modlist_wanted("virtio:d00000001v*", &d));                          /* no NIC */
+    CHECK(!modlist_wanted("virtio:d00000013v*", &d));                          /* no vsock */
+    CHECK(modlist_wanted("virtio:d0000000[23]v*", &d));                        /* globs */
+    CHECK(modlist_wanted("virtio:d00000001v*,virtio:d00000003v*", &d));        /* any pattern */
+    CHECK(!modlist_wanted("virtio:d00000001v*,", &d));                         /* empty item */
+    CHECK(!modlist_wanted("pci:v00001AF4d*sv*sd*bc*sc*i*", &d));               /* only a non-virtio PCI device */
+    CHECK(!modlist_wanted("virtio:d00000002", &d));                            /* whole-string match */
+    strcpy(d.alias[2], "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00");
+    CHECK(modlist_wanted("pci:v00001AF4d*sv*sd*bc*sc*i*", &d));
+    d.overflow = 1;
+    CHECK(modlist_wanted("virtio:d00000099v*", &d)); /* could not see every device: load */
+
+    char root[] = "/tmp/mvm-unit-sysfs-XXXXXX";
+    if (!mkdtemp(root)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    CHECK(modlist_scan(root, &d) == 0 && !d.overflow); /* no bus directories */
+    write_alias(root, "virtio", "virtio0", "virtio:d00000002v00001AF4");
+    write_alias(root, "virtio", "virtio1", "virtio:d00000001v00001AF4");
+    write_alias(root, "pci", "0000:00:00.0", "pci:v00008086d000029C0sv00001AF4sd00001100bc06sc00i00");
+    CHECK(modlist_scan(root, &d) == 3 && !d.overflow);
+    CHECK(modlist_wanted("virtio:d00000001v*", &d) && modlist_wanted("pci:v00008086d*", &d));
+    CHECK(!modlist_wanted("virtio:d00000013v*", &d));
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void) {
+    test_modlist();
     test_json();
     test_frame();
     test_b64();
