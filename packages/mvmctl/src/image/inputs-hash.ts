@@ -9,7 +9,7 @@ import type { AgentArtifacts } from "./guest/agent-artifacts.js";
 import { irNodeDir } from "./guest/sdks.js";
 
 /** Bump when a change to the builder changes image bytes for the same inputs. */
-export const BUILDER_FORMAT = 4; // 3: bridge images carry the egress proxy env; 4: build-time code in the builder VM
+export const BUILDER_FORMAT = 5; // 3: bridge images carry the egress proxy env; 4: build-time code in the builder VM; 5: device conditions in /etc/mvm/modules
 
 /** path -> "mode sha256" (or "link target") for every entry under dir, sorted. */
 export async function treeDigest(dir: string, rel = ""): Promise<Record<string, string>> {
