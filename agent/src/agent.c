@@ -86,6 +86,12 @@ static void on_sigio(int sig) {
 }
 
 static void on_disconnect(void) {
+    int keep = A.new_host_hello;
+    A.hup_seen = A.new_host_hello = 0;
+    /* The end of stream of a host whose successor already said hello (see agent_state.h): the
+     * successor's session (its replies, its decoder state, its calls) carries on once its
+     * connection is signalled; the old host's was cleared at that hello. */
+    if (keep) return;
     jobs_detach_all();
     frame_reset(&A.dec);
     outq_reset();
@@ -166,6 +172,7 @@ int agent_run(const agent_config *cfg) {
                 continue;
             }
             if (who[k] == &A.tr) {
+                if (A.tr.kind == T_VIRTIO && A.tr.connected && (pf[k].revents & POLLHUP)) A.hup_seen = 1;
                 int ev = transport_ready(&A.tr, pf[k].revents);
                 if (ev & TR_READABLE) read_channel();
                 if (ev & TR_WRITABLE) outq_flush();

@@ -96,6 +96,11 @@ typedef struct {
     int shutdown_requested;
     int64_t shutdown_grace_ms;
     uint32_t shutdown_id;
+    /* virtio: the host hung up (POLLHUP) but the port is still being read. Bytes read now belong
+     * to the next host: its data can reach the guest before the PORT_OPEN message saying it
+     * connected (they travel on different queues). If its hello is among them (new_host_hello),
+     * the end of stream that follows ends only the old host: see on_disconnect in agent.c. */
+    int hup_seen, new_host_hello;
 } agent_state;
 
 /* Defined in agent.c: the agent's whole state, and the token array every request is parsed into

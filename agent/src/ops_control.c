@@ -21,6 +21,13 @@ void op_hello(const char *s, uint32_t id) {
     }
     /* A new host always starts with hello; whatever an earlier host left running is orphaned. */
     jobs_detach_all();
+    if (A.hup_seen && !A.new_host_hello) {
+        /* The previous host hung up and this hello is the next one's, read before its PORT_OPEN:
+         * the old host's unsent replies go now, this host's session is kept through that EOF. */
+        A.new_host_hello = 1;
+        outq_reset();
+        LOG("hello from the next host before its connection was signalled");
+    }
     buf_t b = {0};
     reply_ok_begin(&b, id);
     buf_printf(&b,
